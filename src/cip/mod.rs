@@ -1,0 +1,1 @@
+//! Binary policy format (in progress).

@@ -1,0 +1,92 @@
+//! Byte strings written as hexBinary: hashes, TBS values, EKU values, Binary settings.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Raw bytes that the XML writes as upper-case hex.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HexBytes(pub Vec<u8>);
+
+/// The text was not valid hexBinary.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum HexError {
+    /// Odd number of hex digits.
+    #[error("hex value has an odd number of digits ({0})")]
+    OddLength(usize),
+    /// A character that is not a hex digit.
+    #[error("`{ch}` at position {pos} is not a hex digit")]
+    BadDigit {
+        /// The offending character.
+        ch: char,
+        /// 1-based character position in the value.
+        pos: usize,
+    },
+}
+
+impl HexBytes {
+    /// Number of bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when there are no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Upper-case hex text.
+    pub fn to_hex(&self) -> String {
+        hex::encode_upper(&self.0)
+    }
+}
+
+impl FromStr for HexBytes {
+    type Err = HexError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some((pos, ch)) = s.chars().enumerate().find(|(_, c)| !c.is_ascii_hexdigit()) {
+            return Err(HexError::BadDigit { ch, pos: pos + 1 });
+        }
+        if s.len() % 2 != 0 {
+            return Err(HexError::OddLength(s.len()));
+        }
+        // Only hex digits and an even length remain, which `hex` always accepts.
+        Ok(HexBytes(hex::decode(s).unwrap_or_default()))
+    }
+}
+
+impl fmt::Display for HexBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl From<Vec<u8>> for HexBytes {
+    fn from(v: Vec<u8>) -> Self {
+        HexBytes(v)
+    }
+}
+
+impl serde::Serialize for HexBytes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_errors() {
+        let h: HexBytes = "0aFf".parse().unwrap();
+        assert_eq!(h.0, vec![0x0a, 0xff]);
+        assert_eq!(h.to_string(), "0AFF");
+        assert_eq!("abc".parse::<HexBytes>(), Err(HexError::OddLength(3)));
+        assert_eq!(
+            "0g".parse::<HexBytes>(),
+            Err(HexError::BadDigit { ch: 'g', pos: 2 })
+        );
+        assert!("".parse::<HexBytes>().unwrap().is_empty());
+    }
+}

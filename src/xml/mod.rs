@@ -1,0 +1,1 @@
+//! SiPolicy XML (in progress).
