@@ -10,6 +10,7 @@
 //! No format module uses another; they meet only in the model.
 #![warn(missing_docs)]
 
+pub mod cert;
 pub mod cip;
 pub mod fsio;
 pub mod model;

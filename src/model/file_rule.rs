@@ -74,9 +74,7 @@ impl FileRuleKind {
         match self {
             FileRuleKind::Allow | FileRuleKind::Generic(GenericRuleType::Match) => Action::Allow,
             FileRuleKind::Deny | FileRuleKind::Generic(GenericRuleType::Exclude) => Action::Deny,
-            FileRuleKind::FileAttrib | FileRuleKind::Generic(GenericRuleType::Attribute) => {
-                Action::Attribute
-            }
+            FileRuleKind::FileAttrib | FileRuleKind::Generic(GenericRuleType::Attribute) => Action::Attribute,
         }
     }
 }
@@ -95,9 +93,7 @@ pub struct Hotpatch {
 impl Hotpatch {
     /// True when no hot-patch attribute is set.
     pub fn is_empty(&self) -> bool {
-        self.require_hotpatch_id.is_none()
-            && self.minimum_sequence.is_none()
-            && self.maximum_sequence.is_none()
+        self.require_hotpatch_id.is_none() && self.minimum_sequence.is_none() && self.maximum_sequence.is_none()
     }
 }
 

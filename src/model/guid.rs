@@ -44,9 +44,7 @@ impl FromStr for Guid {
     /// ConvertFrom-CIPolicy), the bare hyphenated form; either letter case.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let inner = match s.strip_prefix('{') {
-            Some(rest) => rest
-                .strip_suffix('}')
-                .ok_or_else(|| GuidError(s.to_string()))?,
+            Some(rest) => rest.strip_suffix('}').ok_or_else(|| GuidError(s.to_string()))?,
             None => s,
         };
         let ok_shape = inner.len() == 36
@@ -57,9 +55,7 @@ impl FromStr for Guid {
         if !ok_shape {
             return Err(GuidError(s.to_string()));
         }
-        Uuid::parse_str(inner)
-            .map(Guid)
-            .map_err(|_| GuidError(s.to_string()))
+        Uuid::parse_str(inner).map(Guid).map_err(|_| GuidError(s.to_string()))
     }
 }
 
@@ -86,8 +82,7 @@ mod tests {
         assert_eq!(
             g.to_windows_bytes(),
             [
-                0x0e, 0x37, 0x44, 0xa2, 0xc9, 0x44, 0x06, 0x4c, 0xb5, 0x51, 0xf6, 0x01, 0x6e, 0x56,
-                0x30, 0x76
+                0x0e, 0x37, 0x44, 0xa2, 0xc9, 0x44, 0x06, 0x4c, 0xb5, 0x51, 0xf6, 0x01, 0x6e, 0x56, 0x30, 0x76
             ]
         );
         assert_eq!(Guid::from_windows_bytes(g.to_windows_bytes()), g);

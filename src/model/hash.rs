@@ -83,10 +83,7 @@ mod tests {
         assert_eq!(h.0, vec![0x0a, 0xff]);
         assert_eq!(h.to_string(), "0AFF");
         assert_eq!("abc".parse::<HexBytes>(), Err(HexError::OddLength(3)));
-        assert_eq!(
-            "0g".parse::<HexBytes>(),
-            Err(HexError::BadDigit { ch: 'g', pos: 2 })
-        );
+        assert_eq!("0g".parse::<HexBytes>(), Err(HexError::BadDigit { ch: 'g', pos: 2 }));
         assert!("".parse::<HexBytes>().unwrap().is_empty());
     }
 }

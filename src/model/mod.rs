@@ -25,8 +25,8 @@ pub use hash::{HexBytes, HexError};
 pub use id::Id;
 pub use options::{BIT_ALWAYS, BIT_SUPPLEMENTAL, DEBUG_POLICY_AUGMENTED, OptionKind, RuleOption};
 pub use scenario::{
-    AllowedSigner, AppIdTags, ArtifactSignerGroup, DEFAULT_MINIMUM_HASH_ALGORITHM, DeniedSigner,
-    SCENARIO_KERNEL, SCENARIO_USER, SignerGroup, SigningScenario,
+    AllowedSigner, AppIdTags, ArtifactSignerGroup, DEFAULT_MINIMUM_HASH_ALGORITHM, DeniedSigner, SCENARIO_KERNEL,
+    SCENARIO_USER, SignerGroup, SigningScenario,
 };
 pub use setting::{App, AppSetting, Macro, Setting, SettingValue};
 pub use sign_time::{SignTime, SignTimeError};
@@ -56,13 +56,9 @@ impl PolicyType {
 
     /// Parses the attribute text (exact, as the XSD enumeration).
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            PolicyType::Base,
-            PolicyType::Supplemental,
-            PolicyType::AppIdTagging,
-        ]
-        .into_iter()
-        .find(|t| t.as_str() == s)
+        [PolicyType::Base, PolicyType::Supplemental, PolicyType::AppIdTagging]
+            .into_iter()
+            .find(|t| t.as_str() == s)
     }
 }
 
@@ -197,12 +193,7 @@ impl Policy {
     /// The `PolicyInfo/Information/Name` setting (the name CiTool and events show).
     pub fn info_name(&self) -> Option<&str> {
         self.settings.iter().find_map(|s| {
-            match (
-                &s.value,
-                s.provider.as_str(),
-                s.key.as_str(),
-                s.value_name.as_str(),
-            ) {
+            match (&s.value, s.provider.as_str(), s.key.as_str(), s.value_name.as_str()) {
                 (SettingValue::String(v), "PolicyInfo", "Information", "Name") => Some(v.as_str()),
                 _ => None,
             }

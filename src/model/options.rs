@@ -149,8 +149,7 @@ pub enum RuleOption {
 impl RuleOption {
     /// Classifies option text exactly as written.
     pub fn from_text(s: &str) -> Self {
-        OptionKind::from_xml_name(s)
-            .map_or_else(|| RuleOption::Unknown(s.to_string()), RuleOption::Known)
+        OptionKind::from_xml_name(s).map_or_else(|| RuleOption::Unknown(s.to_string()), RuleOption::Known)
     }
 
     /// The option text as written in XML.
@@ -195,10 +194,7 @@ mod tests {
     #[test]
     fn lookup_forms() {
         assert_eq!(OptionKind::lookup("3"), Some(OptionKind::AuditMode));
-        assert_eq!(
-            OptionKind::lookup("audit mode"),
-            Some(OptionKind::AuditMode)
-        );
+        assert_eq!(OptionKind::lookup("audit mode"), Some(OptionKind::AuditMode));
         assert_eq!(
             OptionKind::lookup("Enabled:boot audit on failure"),
             Some(OptionKind::BootAuditOnFailure)

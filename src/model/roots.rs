@@ -19,12 +19,7 @@ pub struct WellKnownRoot {
     pub broad_or_test: bool,
 }
 
-const fn root(
-    id: u8,
-    name: &'static str,
-    template_name: Option<&'static str>,
-    broad_or_test: bool,
-) -> WellKnownRoot {
+const fn root(id: u8, name: &'static str, template_name: Option<&'static str>, broad_or_test: bool) -> WellKnownRoot {
     WellKnownRoot {
         id,
         name,
@@ -35,12 +30,7 @@ const fn root(
 
 /// Every well-known root ID known, in ID order.
 pub const WELL_KNOWN_ROOTS: &[WellKnownRoot] = &[
-    root(
-        0x03,
-        "Microsoft Authenticode(tm) Root Authority",
-        None,
-        false,
-    ),
+    root(0x03, "Microsoft Authenticode(tm) Root Authority", None, false),
     root(
         0x04,
         "Microsoft Root Authority",
@@ -92,12 +82,7 @@ pub const WELL_KNOWN_ROOTS: &[WellKnownRoot] = &[
         Some("Microsoft Flighting Root 2014"),
         true,
     ),
-    root(
-        0x0F,
-        "Microsoft Corporation Third Party Marketplace Root",
-        None,
-        false,
-    ),
+    root(0x0F, "Microsoft Corporation Third Party Marketplace Root", None, false),
     root(0x10, "Microsoft ECC Testing Root CA 2017", None, true),
     root(0x11, "Microsoft ECC Development Root CA 2018", None, true),
     root(0x12, "Microsoft ECC Product Root CA 2018", None, false),
@@ -108,18 +93,8 @@ pub const WELL_KNOWN_ROOTS: &[WellKnownRoot] = &[
         None,
         true,
     ),
-    root(
-        0x15,
-        "Microsoft OEM Root Certificate Authority 2017",
-        None,
-        false,
-    ),
-    root(
-        0x16,
-        "Microsoft Identity Verification Root CA 2020",
-        None,
-        false,
-    ),
+    root(0x15, "Microsoft OEM Root Certificate Authority 2017", None, false),
+    root(0x16, "Microsoft Identity Verification Root CA 2020", None, false),
 ];
 
 /// Looks up a well-known root by ID.
@@ -195,10 +170,7 @@ pub const KNOWN_EKUS: &[KnownEku] = &[
 /// Encodes a dotted OID the way `EKU/@Value` holds it: `01`, length, DER OID body.
 /// Returns `None` for text that is not a valid OID.
 pub fn eku_value_from_oid(oid: &str) -> Option<Vec<u8>> {
-    let arcs: Vec<u64> = oid
-        .split('.')
-        .map(|p| p.parse().ok())
-        .collect::<Option<_>>()?;
+    let arcs: Vec<u64> = oid.split('.').map(|p| p.parse().ok()).collect::<Option<_>>()?;
     if arcs.len() < 2 || arcs[0] > 2 || (arcs[0] < 2 && arcs[1] > 39) {
         return None;
     }
@@ -226,8 +198,7 @@ pub fn eku_value_from_oid(oid: &str) -> Option<Vec<u8>> {
 pub fn oid_from_eku_value(value: &[u8]) -> Option<String> {
     let &[tag, len] = value.first_chunk::<2>()?;
     let body = &value[2..];
-    if tag != 0x01 || usize::from(len) != body.len() || body.is_empty() || body.last()? & 0x80 != 0
-    {
+    if tag != 0x01 || usize::from(len) != body.len() || body.is_empty() || body.last()? & 0x80 != 0 {
         return None;
     }
     let mut arcs = Vec::new();

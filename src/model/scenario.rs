@@ -117,10 +117,6 @@ impl SigningScenario {
 
     /// The three file-rule signer groups in binary order: product, test, test-signing.
     pub fn groups(&self) -> [&SignerGroup; 3] {
-        [
-            &self.product_signers,
-            &self.test_signers,
-            &self.test_signing_signers,
-        ]
+        [&self.product_signers, &self.test_signers, &self.test_signing_signers]
     }
 }

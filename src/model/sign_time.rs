@@ -92,13 +92,7 @@ impl FromStr for SignTime {
         let (Some(h), Some(mi), Some(se), None) = (h, mi, se, tp.next()) else {
             return Err(err());
         };
-        if !(1..=12).contains(&m)
-            || !(1..=31).contains(&d)
-            || h > 23
-            || mi > 59
-            || se > 59
-            || y < 1601
-        {
+        if !(1..=12).contains(&m) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 59 || y < 1601 {
             return Err(err());
         }
         if !frac.bytes().all(|b| b.is_ascii_digit()) || (clock.contains('.') && frac.is_empty()) {

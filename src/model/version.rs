@@ -24,12 +24,7 @@ impl Version {
 
     /// Inverse of [`Version::to_u64`].
     pub fn from_u64(v: u64) -> Self {
-        Version([
-            (v >> 48) as u16,
-            (v >> 32) as u16,
-            (v >> 16) as u16,
-            v as u16,
-        ])
+        Version([(v >> 48) as u16, (v >> 32) as u16, (v >> 16) as u16, v as u16])
     }
 }
 
@@ -80,10 +75,7 @@ impl FromStr for Version {
             } else {
                 digits.parse::<u64>().unwrap_or(0)
             };
-            out[i] = u16::try_from(value).map_err(|_| VersionError::TooLarge {
-                index: i + 1,
-                value,
-            })?;
+            out[i] = u16::try_from(value).map_err(|_| VersionError::TooLarge { index: i + 1, value })?;
         }
         Ok(Version(out))
     }
@@ -111,10 +103,7 @@ mod tests {
         let v: Version = "10.3.0.1".parse().unwrap();
         assert_eq!(v.to_u64().to_le_bytes(), [1, 0, 0, 0, 3, 0, 10, 0]);
         assert_eq!(Version::from_u64(v.to_u64()), v);
-        assert_eq!(
-            "1.1.23.0405".parse::<Version>().unwrap().to_string(),
-            "1.1.23.405"
-        );
+        assert_eq!("1.1.23.0405".parse::<Version>().unwrap().to_string(), "1.1.23.405");
     }
 
     #[test]
