@@ -42,7 +42,7 @@ impl ArtifactHashAlg {
     }
 
     /// Digest length in bytes.
-    pub fn len(self) -> usize {
+    pub fn digest_len(self) -> usize {
         match self {
             ArtifactHashAlg::Sha256 => 32,
             ArtifactHashAlg::Sha384 => 48,

@@ -47,7 +47,7 @@ impl FromStr for HexBytes {
         if let Some((pos, ch)) = s.chars().enumerate().find(|(_, c)| !c.is_ascii_hexdigit()) {
             return Err(HexError::BadDigit { ch, pos: pos + 1 });
         }
-        if s.len() % 2 != 0 {
+        if !s.len().is_multiple_of(2) {
             return Err(HexError::OddLength(s.len()));
         }
         // Only hex digits and an even length remain, which `hex` always accepts.
