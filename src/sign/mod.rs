@@ -1,0 +1,81 @@
+//! CMS SignedData (`.p7b`) around binary policies: unwrap, sign, verify.
+//!
+//! A signed policy is a DER `ContentInfo` holding `signedData` **version 1** whose encapsulated
+//! content (eContentType `1.3.6.1.4.1.311.79.1`) is the raw `.cip` bytes, with one SignerInfo
+//! (issuerAndSerialNumber, RSA PKCS#1 v1.5, signed attributes contentType + messageDigest).
+//! See `docs/signing.md` for the evidence behind each choice.
+//!
+//! This module never parses XML or binary policies: callers decode the policy with the
+//! format modules and pass the [`crate::model::Policy`] in.
+
+pub mod oids;
+mod tlv;
+mod unwrap;
+
+pub use unwrap::{
+    AlgId, Attr, BagCert, CmsEnvelope, MAX_KNOWN_FORMAT, SignerId, SignerSummary, Unwrapped, sid_matches, unwrap,
+};
+
+/// Why a file could not be read, or a signature not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    /// Fewer than four bytes.
+    #[error("file too short for a policy ({len} bytes)")]
+    TooShort {
+        /// Input length.
+        len: usize,
+    },
+    /// Neither DER nor a binary policy header.
+    #[error(
+        "neither a CMS signed policy (DER SEQUENCE) nor a binary policy (first u32 is {first_u32}, known format versions are 1 to {max})",
+        max = MAX_KNOWN_FORMAT
+    )]
+    NotAPolicy {
+        /// The first little-endian u32.
+        first_u32: u32,
+    },
+    /// Malformed DER or CMS structure.
+    #[error("at byte {offset} ({what}): {detail}")]
+    Structure {
+        /// Offset in the input.
+        offset: usize,
+        /// The structure being read.
+        what: &'static str,
+        /// What was wrong.
+        detail: String,
+    },
+    /// A ContentInfo that is not signedData.
+    #[error(
+        "at byte {offset}: ContentInfo holds {} instead of signedData",
+        oids::describe(content_type)
+    )]
+    NotSignedData {
+        /// Offset of the ContentInfo value.
+        offset: usize,
+        /// The content type found.
+        content_type: String,
+    },
+    /// The SignedData has no eContent (a detached signature).
+    #[error("at byte {offset}: the signature is detached (no encapsulated content); Windows needs the policy embedded")]
+    Detached {
+        /// Offset of the EncapsulatedContentInfo.
+        offset: usize,
+    },
+    /// A certificate in the bag could not be parsed.
+    #[error("at byte {offset}: certificate in the CMS bag is invalid: {detail}")]
+    Certificate {
+        /// Offset of the certificate.
+        offset: usize,
+        /// Parser message.
+        detail: String,
+    },
+}
+
+/// Display form of a DER Name (RFC 4514 text), or its hex when it does not parse.
+pub(crate) fn describe_name(der: &[u8]) -> String {
+    use x509_parser::prelude::FromDer;
+    match x509_parser::x509::X509Name::from_der(der) {
+        Ok((_, n)) => n.to_string(),
+        Err(_) => hex::encode_upper(der),
+    }
+}
