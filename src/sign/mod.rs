@@ -8,9 +8,18 @@
 //! This module never parses XML or binary policies: callers decode the policy with the
 //! format modules and pass the [`crate::model::Policy`] in.
 
+mod build;
+pub mod checks;
+pub mod keys;
+mod matching;
 pub mod oids;
 mod tlv;
 mod unwrap;
+
+pub use build::{DigestAlg, SignOptions, sign};
+pub use checks::Refusal;
+pub use keys::{KeyError, SigningIdentity};
+pub use matching::{MatchOutcome, SignerMatch, match_signers};
 
 pub use unwrap::{
     AlgId, Attr, BagCert, CmsEnvelope, MAX_KNOWN_FORMAT, SignerId, SignerSummary, Unwrapped, sid_matches, unwrap,
@@ -61,6 +70,12 @@ pub enum SignError {
         /// Offset of the EncapsulatedContentInfo.
         offset: usize,
     },
+    /// Signing was refused; see each [`Refusal`].
+    #[error("refusing to sign:{}", .0.iter().map(|r| format!("\n  - {r}")).collect::<String>())]
+    Refused(Vec<Refusal>),
+    /// The CMS structure could not be encoded.
+    #[error("could not build the signature: {0}")]
+    Encode(String),
     /// A certificate in the bag could not be parsed.
     #[error("at byte {offset}: certificate in the CMS bag is invalid: {detail}")]
     Certificate {

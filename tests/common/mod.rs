@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+pub mod pki;
+
 /// The shared corpus folder: `$CIPOLICY_CORPUS`, else `../shared/corpus` beside the project.
 /// Returns `None` (after printing a notice) when it is absent, so corpus tests skip visibly.
 pub fn corpus() -> Option<PathBuf> {
