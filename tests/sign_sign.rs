@@ -339,3 +339,90 @@ fn refuses_when_the_policy_was_not_checked() {
     o.force = true;
     assert!(sign::sign(&policy_bytes(), &o).is_ok());
 }
+
+#[test]
+fn verify_accepts_our_signature_and_names_the_matching_signer() {
+    let Some(pki) = Pki::new("sign-then-verify") else {
+        return;
+    };
+    let pca = tbs(&pki, "pca.pem");
+    let policy = policy_with_signer(&pca, Some("Contoso Policy Signer"));
+    let id = identity(&pki, "leaf.pem", "leaf.key");
+    let signed = sign::sign(&policy_bytes(), &opts(&id, &policy)).unwrap();
+    let root = ParsedCert::all_from_pem_or_der(&pki.read("root.pem")).unwrap();
+    let vopts = sign::VerifyOptions {
+        trust: root,
+        policy: Some(&policy),
+        ..Default::default()
+    };
+    let r = sign::verify(&signed, &vopts);
+    assert!(r.ok, "{}", sign::render_human(&r));
+    match &r.update_policy_signers[0].outcome {
+        sign::MatchOutcome::Matched {
+            cert_index, tbs_hash, ..
+        } => assert_eq!((*cert_index, tbs_hash.as_str()), (1, pca.as_str())),
+        other => panic!("{other:?}"),
+    }
+    // Without the PCA embedded, the PCA signer cannot match: Windows sees only the CMS bag.
+    let leaf_only = sign::keys::load_identity(&pki.read("leaf.pem"), &[], &pki.read("leaf.key")).unwrap();
+    let mut o = opts(&leaf_only, &policy);
+    o.force = true;
+    let signed = sign::sign(&policy_bytes(), &o).unwrap();
+    let r = sign::verify(&signed, &vopts);
+    let codes: Vec<&str> = r.failures().map(|c| c.code).collect();
+    assert_eq!(codes, ["chain.trust", "policy.update_signer"]);
+}
+
+/// OpenSSL's own output: SignedData v3 (refused), and once patched to v1 accepted, including
+/// the no-signed-attributes form (`-noattr`), where the signature covers the content.
+#[test]
+fn verify_handles_openssl_signatures() {
+    let Some(pki) = Pki::new("verify-openssl") else { return };
+    let bytes = policy_bytes();
+    std::fs::write(pki.path("policy.cip"), &bytes).unwrap();
+    let root = ParsedCert::all_from_pem_or_der(&pki.read("root.pem")).unwrap();
+    let vopts = sign::VerifyOptions {
+        trust: root,
+        ..Default::default()
+    };
+    for (name, extra) in [("attr", &[][..]), ("noattr", &["-noattr"][..])] {
+        let out = format!("{name}.p7b");
+        let mut args = vec![
+            "cms",
+            "-sign",
+            "-binary",
+            "-nodetach",
+            "-outform",
+            "DER",
+            "-econtent_type",
+            "1.3.6.1.4.1.311.79.1",
+            "-md",
+            "sha256",
+            "-signer",
+            "leaf.pem",
+            "-inkey",
+            "leaf.key",
+            "-certfile",
+            "pca.pem",
+            "-in",
+            "policy.cip",
+            "-out",
+            &out,
+        ];
+        args.extend(extra);
+        pki.run(&args);
+        let mut signed = pki.read(&out);
+        let u = sign::unwrap(&signed).unwrap();
+        assert_eq!(u.content, bytes);
+        let at = u.cms.as_ref().unwrap().version_offset;
+        assert_eq!(signed[at], 3, "OpenSSL writes SignedData v3 (anchors.md §3.4)");
+        let r = sign::verify(&signed, &vopts);
+        let codes: Vec<&str> = r.failures().map(|c| c.code).collect();
+        assert_eq!(codes, ["cms.version"], "{name}");
+        signed[at] = 1;
+        let r = sign::verify(&signed, &vopts);
+        assert!(r.ok, "{name}: {}", sign::render_human(&r));
+        let has_attrs = r.cms.as_ref().unwrap().signers[0].has_signed_attributes;
+        assert_eq!(has_attrs, name == "attr");
+    }
+}

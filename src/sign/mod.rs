@@ -9,17 +9,20 @@
 //! format modules and pass the [`crate::model::Policy`] in.
 
 mod build;
+pub mod chain;
 pub mod checks;
 pub mod keys;
 mod matching;
 pub mod oids;
 mod tlv;
 mod unwrap;
+mod verify;
 
 pub use build::{DigestAlg, SignOptions, sign};
 pub use checks::Refusal;
 pub use keys::{KeyError, SigningIdentity};
 pub use matching::{MatchOutcome, SignerMatch, match_signers};
+pub use verify::{ChainEntry, Check, Status, VerifyOptions, VerifyReport, render_human, verify};
 
 pub use unwrap::{
     AlgId, Attr, BagCert, CmsEnvelope, MAX_KNOWN_FORMAT, SignerId, SignerSummary, Unwrapped, sid_matches, unwrap,
@@ -93,4 +96,11 @@ pub(crate) fn describe_name(der: &[u8]) -> String {
         Ok((_, n)) => n.to_string(),
         Err(_) => hex::encode_upper(der),
     }
+}
+
+/// Parses an RFC 3339 / xs:dateTime (`2018-01-01T00:00:00Z`; no zone means UTC) to seconds
+/// since 1970-01-01 UTC, for `--signing-time` and `--time`.
+pub fn parse_time(text: &str) -> Result<i64, crate::model::SignTimeError> {
+    let t: crate::model::SignTime = text.parse()?;
+    Ok(t.0.div_euclid(10_000_000) - 11_644_473_600)
 }
