@@ -58,11 +58,11 @@ impl Element {
     }
 }
 
-/// Turns raw file bytes into text: UTF-8 (with or without BOM) or UTF-16 LE/BE with a BOM, which is
-/// what Windows PowerShell's `Out-File` writes.
+/// Turns raw file bytes into text: UTF-8 (with or without BOM) or UTF-16 LE/BE (with a BOM, as
+/// Windows PowerShell's `Out-File` writes it, or detected from the leading `<`).
 pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, XmlError> {
-    let utf16 = |be: bool| {
-        let body = &bytes[2..];
+    let utf16 = |be: bool, skip: usize| {
+        let body = &bytes[skip..];
         if !body.len().is_multiple_of(2) {
             return Err(XmlError::at_byte(
                 bytes.len(),
@@ -94,8 +94,11 @@ pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, XmlError> {
     };
     match bytes {
         [0xEF, 0xBB, 0xBF, rest @ ..] => utf8(rest),
-        [0xFF, 0xFE, ..] => utf16(false),
-        [0xFE, 0xFF, ..] => utf16(true),
+        [0xFF, 0xFE, ..] => utf16(false, 2),
+        [0xFE, 0xFF, ..] => utf16(true, 2),
+        // No BOM but a UTF-16 `<` first: XML 1.0 appendix F autodetection.
+        [b'<', 0, ..] => utf16(false, 0),
+        [0, b'<', ..] => utf16(true, 0),
         _ => utf8(bytes),
     }
 }
@@ -321,7 +324,17 @@ fn read_attrs(
             }
         }
         let value = a.normalized_value(XmlVersion::Implicit1_0).map_err(|err| {
-            XmlError::new(idx.span(value_off), format!("bad attribute value: {err}; only &lt; &gt; &amp; &quot; &apos; and character references are allowed"))
+            use quick_xml::escape::EscapeError as E;
+            let (at, what) = match &err {
+                quick_xml::Error::Escape(E::UnrecognizedEntity(r, name)) => (r.start.saturating_sub(1), format!("unknown entity `&{name};`")),
+                quick_xml::Error::Escape(E::UnterminatedEntity(r)) => (r.start, "`&` without a closing `;`".to_string()),
+                quick_xml::Error::Escape(E::InvalidCharRef(e)) => (0, format!("invalid character reference ({e})")),
+                other => (0, other.to_string()),
+            };
+            XmlError::new(
+                idx.span(value_off + at),
+                format!("bad value of attribute `{}`: {what}; only &lt; &gt; &amp; &quot; &apos; and character references are allowed", key.as_ref()),
+            )
         })?;
         out.push(Attr {
             name: local.as_ref().to_string(),
