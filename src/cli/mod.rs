@@ -3,6 +3,8 @@
 mod fmt;
 mod info;
 mod input;
+mod sign;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -30,6 +32,8 @@ pub struct Cli {
 enum Command {
     Fmt(fmt::Args),
     Info(info::Args),
+    Sign(sign::Args),
+    Verify(verify::Args),
 }
 
 /// Output format for reports.
@@ -84,6 +88,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Fmt(a) => fmt::run(a),
         Command::Info(a) => info::run(a),
+        Command::Sign(a) => sign::run(a),
+        Command::Verify(a) => verify::run(a),
     };
     match result {
         Ok(code) => code,

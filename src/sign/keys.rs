@@ -44,6 +44,8 @@ pub enum KeyError {
     Pkcs12(String),
 }
 
+pub use super::pkcs12::load_pkcs12;
+
 /// Reads a PEM or DER private key: PKCS#8 (`PRIVATE KEY`) or PKCS#1 (`RSA PRIVATE KEY`).
 /// Encrypted PKCS#8 is refused with a pointer to PKCS#12, which takes a password safely.
 pub fn load_private_key(bytes: &[u8]) -> Result<PrivateKey, KeyError> {

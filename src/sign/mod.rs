@@ -14,6 +14,7 @@ pub mod checks;
 pub mod keys;
 mod matching;
 pub mod oids;
+mod pkcs12;
 mod tlv;
 mod unwrap;
 mod verify;

@@ -652,7 +652,16 @@ fn signer_rules(opts: &VerifyOptions<'_>, chain: &[&ParsedCert], out: &mut Out, 
 }
 
 fn policy_checks(opts: &VerifyOptions<'_>, out: &mut Out, signed: bool) {
-    let Some(p) = opts.policy else { return };
+    let Some(p) = opts.policy else {
+        if opts.previous.is_some() {
+            out.push(
+                "previous.version",
+                Status::Skip,
+                "the embedded policy was not decoded, so PolicyID and VersionEx were not compared with --previous",
+            );
+        }
+        return;
+    };
     if signed && p.has_option(OptionKind::UnsignedSystemIntegrityPolicy) {
         out.push(
             "policy.option6",
