@@ -223,3 +223,30 @@ fn rejects_an_unsigned_policy_and_garbage() {
     let r = sign::verify(&[0x30, 0x82, 0xFF], &VerifyOptions::default());
     insta::assert_snapshot!("verify_rejects_truncated", failures(&r));
 }
+
+/// Corrupted copies must give a failing report, never a panic.
+#[test]
+fn corrupted_files_never_panic() {
+    let Some(ms) = ms() else { return };
+    let opts = VerifyOptions {
+        trust: vec![ms.root.clone()],
+        time: at_2018(),
+        ..Default::default()
+    };
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    for _ in 0..1500 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let mut b = ms.bytes.clone();
+        let pos = (seed >> 8) as usize % b.len();
+        b[pos] ^= ((seed >> 40) as u8) | 1;
+        let r = sign::verify(&b, &opts);
+        // A flip in the unsigned parts (e.g. certificate bag padding) can still verify, so only
+        // the absence of a panic and a consistent `ok` are asserted.
+        assert_eq!(r.ok, r.failures().next().is_none());
+    }
+    for len in (0..ms.bytes.len()).step_by(7) {
+        assert!(!sign::verify(&ms.bytes[..len], &opts).ok);
+    }
+}

@@ -3,7 +3,15 @@
 //! A signed policy is a DER `ContentInfo` holding `signedData` **version 1** whose encapsulated
 //! content (eContentType `1.3.6.1.4.1.311.79.1`) is the raw `.cip` bytes, with one SignerInfo
 //! (issuerAndSerialNumber, RSA PKCS#1 v1.5, signed attributes contentType + messageDigest).
-//! See `docs/signing.md` for the evidence behind each choice.
+//! Microsoft's own signed driver policy has exactly this shape, with `rsaEncryption` as the
+//! SignerInfo signature algorithm and no signingTime; the version must be 1 although RFC 5652
+//! (and OpenSSL, and the `cms` builder) would write 3 for this content type.
+//!
+//! Security notes: verification uses public keys only. Signing uses `rsa`'s default signer,
+//! which blinds the private-key operation with OS randomness (the output stays deterministic,
+//! PKCS#1 v1.5 has no random input); RUSTSEC-2023-0071 (Marvin, a timing side channel in RSA
+//! private-key operations, exploitable by someone who can time many of them) does not reach an
+//! offline command run once per policy.
 //!
 //! This module never parses XML or binary policies: callers decode the policy with the
 //! format modules and pass the [`crate::model::Policy`] in.
