@@ -23,8 +23,10 @@ fn ms() -> Option<Ms> {
     Some(Ms { bytes, root })
 }
 
-/// A model of the header and update signer of the driver policy (SOURCES.md: legacy type
-/// d2bda982-…, VersionEx 10.0.17689.0). Hand-made: the binary codec is not used here.
+/// A hand-made model with the driver policy's header (SOURCES.md: legacy type d2bda982-…,
+/// VersionEx 10.0.17689.0) plus one UpdatePolicySigner, as a signed policy of the customer kind
+/// lists it. The real embedded policy has no UpdatePolicySigners and keeps option 6 (see
+/// `microsoft_policy_shape_without_update_signers`); the binary codec is not used here.
 fn model(update_tbs: &str, version: &str) -> Policy {
     let id: Guid = "{D2BDA982-CCF6-4344-AC5B-0B44427B6816}".parse().unwrap();
     let mut p = Policy::new_base(id);
@@ -249,4 +251,40 @@ fn corrupted_files_never_panic() {
     for len in (0..ms.bytes.len()).step_by(7) {
         assert!(!sign::verify(&ms.bytes[..len], &opts).ok);
     }
+}
+
+/// The shape of the real embedded driver policy, as the binary codec (branch `cip`) decodes it:
+/// option 6 set and no UpdatePolicySigners. Microsoft's in-box policies are trusted through
+/// Microsoft's signature, so this is a warning, not a failure; without option 6 it fails.
+#[test]
+fn microsoft_policy_shape_without_update_signers() {
+    let Some(ms) = ms() else { return };
+    let mut policy = model(PCA_2011_TBS, "10.0.17689.0");
+    policy.update_policy_signers.clear();
+    policy.set_option(cipolicy::model::OptionKind::UnsignedSystemIntegrityPolicy, true);
+    let opts = VerifyOptions {
+        trust: vec![ms.root.clone()],
+        time: at_2018(),
+        policy: Some(&policy),
+        ..Default::default()
+    };
+    let r = sign::verify(&ms.bytes, &opts);
+    assert!(r.ok, "{}", sign::render_human(&r));
+    let warnings: String = r
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Warn)
+        .map(|c| format!("{}: {}\n", c.code, c.message))
+        .collect();
+    insta::assert_snapshot!("verify_microsoft_shape_warnings", warnings);
+
+    let mut strict = policy.clone();
+    strict.set_option(cipolicy::model::OptionKind::UnsignedSystemIntegrityPolicy, false);
+    let opts = VerifyOptions {
+        policy: Some(&strict),
+        ..opts
+    };
+    let r = sign::verify(&ms.bytes, &opts);
+    assert!(!r.ok);
+    insta::assert_snapshot!("verify_rejects_no_update_signers", failures(&r));
 }

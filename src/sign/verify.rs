@@ -592,7 +592,23 @@ fn signer_rules(opts: &VerifyOptions<'_>, chain: &[&ParsedCert], out: &mut Out, 
         if m.iter().any(SignerMatch::is_match) {
             out.push(code, Status::Pass, format!("matches {}", describe_matches(&m)));
         } else if m.is_empty() {
-            out.push(code, Status::Fail, format!("{what} lists no signer"));
+            if policy.has_option(OptionKind::UnsignedSystemIntegrityPolicy) {
+                // Microsoft's own in-box policies (e.g. the driver block policy) look like this:
+                // trusted through Microsoft's signature, replaceable unsigned.
+                out.push(
+                    code,
+                    Status::Warn,
+                    format!(
+                        "{what} are empty; the policy keeps option 6, so the signature does not protect it from replacement"
+                    ),
+                );
+            } else {
+                out.push(
+                    code,
+                    Status::Fail,
+                    format!("{what} are empty: a signed policy without option 6 could never be updated or removed"),
+                );
+            }
         } else {
             let why: Vec<String> = m
                 .iter()
