@@ -255,6 +255,19 @@ fn refuses_supplemental_not_allowed_by_base() {
     let mut o = opts(&id, &supp);
     o.base = Some(&base);
     assert!(sign::sign(&policy_bytes(), &o).is_ok());
+    // A base without option 17, and a base that is not the supplemental's.
+    let mut closed = base.clone();
+    closed.set_option(OptionKind::AllowSupplementalPolicies, false);
+    closed.policy_id = Some("{99999999-2222-3333-4444-555555555555}".parse().unwrap());
+    let mut o = opts(&id, &supp);
+    o.base = Some(&closed);
+    let err = sign::sign(&policy_bytes(), &o);
+    let msg = err.as_ref().unwrap_err().to_string();
+    assert!(matches!(
+        &refused(err)[..],
+        [Refusal::WrongBase { .. }, Refusal::BaseDisallowsSupplementals]
+    ));
+    insta::assert_snapshot!("sign_refuses_wrong_or_closed_base", msg);
 }
 
 #[test]
