@@ -14,4 +14,5 @@ pub mod cert;
 pub mod cip;
 pub mod fsio;
 pub mod model;
+pub mod scan;
 pub mod xml;
