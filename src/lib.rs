@@ -14,5 +14,7 @@ pub mod cert;
 pub mod cip;
 pub mod fsio;
 pub mod model;
+pub mod report;
 pub mod scan;
+pub mod suggest;
 pub mod xml;
