@@ -241,7 +241,7 @@ fn ecdsa_signature_falls_back_and_is_reported() {
         fallbacks: vec![Level::Hash],
         ..RuleOptions::default()
     };
-    let run = run_scan(&[tree.clone()], &WalkOptions::default(), &rules).unwrap();
+    let run = run_scan(std::slice::from_ref(&tree), &WalkOptions::default(), &rules).unwrap();
     assert!(run.rules.signers.is_empty());
     assert_eq!(run.rules.rules.len(), 4, "hash fallback: four hash rules");
     assert_eq!(run.summary.len(), 1, "{:?}", run.summary);
