@@ -173,7 +173,11 @@ fn build_chain(bag: &[BagCert], leaf: usize) -> Vec<usize> {
             break;
         }
         let candidates: Vec<usize> = (0..bag.len())
-            .filter(|&i| !chain.contains(&i) && bag[i].subject == c.issuer)
+            // Raw DER first; the DN text too, since issuers re-encode names (PrintableString vs
+            // UTF8String) and CryptoAPI matches them after normalisation.
+            .filter(|&i| {
+                !chain.contains(&i) && (bag[i].subject == c.issuer || bag[i].facts.subject_dn == c.facts.issuer_dn)
+            })
             .collect();
         let next = candidates
             .iter()
