@@ -118,6 +118,7 @@ fn pe_fixtures_match_expected_json() {
             );
             assert_eq!(s.digest_matches, Some(true), "{name}");
             assert_eq!(s.content_digest_matches, Some(true), "{name}");
+            assert_eq!(s.signature_valid, Some(true), "{name}");
             assert!(s.usable(), "{name}: {:?}", s.problems);
             assert_eq!(
                 s.opus_program_name.as_deref(),
@@ -202,4 +203,21 @@ fn scripts_and_msi_match_expected_json_signed_or_not() {
         checked += 1;
     }
     assert_eq!(checked, 4);
+}
+
+#[test]
+fn tampered_signed_attributes_fail_signature_verification() {
+    let Some(dir) = common::fixtures() else { return };
+    let mut bytes = std::fs::read(dir.join("out/hello_signed.exe")).unwrap();
+    // The opus program name "WDAC Fixture Program" (an IA5 SpcString) sits in the signed
+    // attributes, inside the certificate table: the file digest still matches, the signature
+    // must not verify.
+    let at = bytes.windows(7).position(|w| w == b"Program").unwrap();
+    bytes[at] = b'p';
+    let f = facts_from_bytes("hello_signed.exe", &bytes, FactOptions::default());
+    let s = &f.signatures[0];
+    assert_eq!(s.digest_matches, Some(true));
+    assert_eq!(s.opus_program_name.as_deref(), Some("WDAC Fixture program"));
+    assert_eq!(s.signature_valid, Some(false));
+    assert!(!s.usable());
 }

@@ -86,6 +86,9 @@ pub struct SignatureFacts {
     pub digest_matches: Option<bool>,
     /// Whether the SignerInfo's messageDigest attribute equals the digest of the signed content.
     pub content_digest_matches: Option<bool>,
+    /// Whether the leaf's RSA key verifies the SignerInfo signature over the signed attributes
+    /// (`None`: not an RSA PKCS#1 v1.5 signature, or the attributes could not be located).
+    pub signature_valid: Option<bool>,
     /// Page-hash table entry 0, when the signer embedded page hashes.
     pub page_hash: Option<EmbeddedPageHash>,
     /// SpcSpOpusInfo programName (the OEM/program name WHQLPublisher uses as CertOemID).
@@ -121,6 +124,7 @@ impl SignatureFacts {
     pub fn usable(&self) -> bool {
         self.digest_matches == Some(true)
             && self.content_digest_matches != Some(false)
+            && self.signature_valid != Some(false)
             && self
                 .leaf()
                 .is_some_and(|l| matches!(l.key, KeyKind::Rsa { bits } if bits <= 4096))
@@ -131,6 +135,7 @@ impl SignatureFacts {
 /// A bag certificate with what chain building needs.
 struct BagCert {
     facts: CertFacts,
+    spki: Vec<u8>,
     subject: Vec<u8>,
     issuer: Vec<u8>,
     serial: Vec<u8>,
@@ -154,6 +159,7 @@ fn bag_cert(c: &Certificate) -> Option<BagCert> {
         .and_then(|(_, a)| a.key_identifier.map(|k| k.as_bytes().to_vec()));
     Some(BagCert {
         facts,
+        spki: tbs.subject_public_key_info().to_der().ok()?,
         subject: tbs.subject().to_der().ok()?,
         issuer: tbs.issuer().to_der().ok()?,
         serial: tbs.serial_number().as_bytes().to_vec(),
@@ -304,7 +310,7 @@ fn read_into(blob: &[u8], path: Vec<usize>, depth: u32, out: &mut Vec<SignatureF
             // Several SignerInfos in one blob are rare; give each its own position.
             sig_path.push(i);
         }
-        let facts = signer_facts(
+        let mut facts = signer_facts(
             si,
             &bag,
             econtent,
@@ -314,6 +320,12 @@ fn read_into(blob: &[u8], path: Vec<usize>, depth: u32, out: &mut Vec<SignatureF
             page.clone(),
             sig_path.clone(),
         );
+        facts.signature_valid = verify_signer(blob, si, &bag);
+        if facts.signature_valid == Some(false) {
+            facts
+                .problems
+                .push("signature over the signed attributes does not verify with the leaf key".to_string());
+        }
         out.push(facts);
         // Nested signatures ride in the unsigned attributes.
         let nested: Vec<&Any> = si
@@ -351,6 +363,7 @@ pub fn broken(path: Vec<usize>, problem: String) -> SignatureFacts {
         embedded_digest: HexBytes::default(),
         digest_matches: None,
         content_digest_matches: None,
+        signature_valid: None,
         page_hash: None,
         opus_program_name: None,
         opus_more_info: None,
@@ -422,6 +435,7 @@ fn signer_facts(
         embedded_digest: HexBytes(indirect.message_digest.digest.as_bytes().to_vec()),
         digest_matches: None,
         content_digest_matches,
+        signature_valid: None,
         page_hash,
         opus_program_name: program,
         opus_more_info: more,
@@ -429,4 +443,86 @@ fn signer_facts(
         certificates: bag.iter().map(|c| c.facts.clone()).collect(),
         problems,
     }
+}
+
+/// PKCS#1 DigestInfo prefixes (DER up to the digest octets) by algorithm.
+fn digest_info_prefix(alg: DigestAlg) -> &'static [u8] {
+    match alg {
+        DigestAlg::Md5 => &[
+            0x30, 0x20, 0x30, 0x0c, 0x06, 0x08, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x02, 0x05, 0x05, 0x00, 0x04, 0x10,
+        ],
+        DigestAlg::Sha1 => &[
+            0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14,
+        ],
+        DigestAlg::Sha256 => &[
+            0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04,
+            0x20,
+        ],
+        DigestAlg::Sha384 => &[
+            0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04,
+            0x30,
+        ],
+        DigestAlg::Sha512 => &[
+            0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04,
+            0x40,
+        ],
+    }
+}
+
+/// The signed attributes exactly as stored in `blob` (re-tagged as a SET), for the SignerInfo
+/// whose signature value is `signature`. Read from the original bytes because `der` sorts SET OF
+/// elements on decoding, and the signature covers the signer's own encoding.
+fn raw_signed_attrs(blob: &[u8], signature: &[u8]) -> Option<Vec<u8>> {
+    let ci = tlv::tlv(blob)?;
+    let explicit = tlv::items(ci.content).into_iter().find(|t| t.tag == 0xA0)?;
+    let sd = tlv::tlv(explicit.content)?;
+    let infos = tlv::items(sd.content).into_iter().rev().find(|t| t.tag == 0x31)?;
+    for info in tlv::items(infos.content) {
+        let fields = tlv::items(info.content);
+        if !fields.iter().any(|f| f.tag == 0x04 && f.content == signature) {
+            continue;
+        }
+        let attrs = fields.iter().find(|f| f.tag == 0xA0)?;
+        // Same length octets as stored, only the tag changes from [0] to SET.
+        let header_len = attrs.len - attrs.content.len();
+        let mut der = vec![0x31];
+        der.extend_from_slice(&length_octets(attrs.content.len(), header_len));
+        der.extend_from_slice(attrs.content);
+        return Some(der);
+    }
+    None
+}
+
+/// DER length octets for `len`, in the same form (short or `header_len - 2` long bytes) as stored.
+fn length_octets(len: usize, header_len: usize) -> Vec<u8> {
+    if header_len <= 2 {
+        return vec![len as u8];
+    }
+    let n = header_len - 2;
+    let mut h = vec![0x80 | n as u8];
+    for i in (0..n).rev() {
+        h.push((len >> (8 * i)) as u8);
+    }
+    h
+}
+
+fn verify_signer(blob: &[u8], si: &SignerInfo, bag: &[BagCert]) -> Option<bool> {
+    use rsa::pkcs8::DecodePublicKey;
+    // Only RSA PKCS#1 v1.5 (rsaEncryption or the shaXWithRSA OIDs) is checked here.
+    let sig_oid = si.signature_algorithm.oid.to_string();
+    if !(sig_oid == "1.2.840.113549.1.1.1" || sig_oid.starts_with("1.2.840.113549.1.1.")) || sig_oid.ends_with(".10") {
+        return None;
+    }
+    let leaf = &bag[find_signer_cert(bag, &si.sid)?];
+    let key = rsa::PublicKey::from_public_key_der(&leaf.spki).ok()?;
+    let alg = DigestAlg::from_oid(&si.digest_alg.oid.to_string())?;
+    let attrs = raw_signed_attrs(blob, si.signature.as_bytes())?;
+    let prefix = digest_info_prefix(alg);
+    let mut hashed = prefix.to_vec();
+    hashed.extend(digest::digest(alg, &attrs));
+    let scheme = rsa::Pkcs1v15Sign {
+        hash_len: None,
+        prefix: Box::new([]),
+    };
+    Some(key.verify(scheme, &hashed, si.signature.as_bytes()).is_ok())
 }
