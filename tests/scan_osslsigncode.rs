@@ -253,3 +253,47 @@ fn ecdsa_signature_falls_back_and_is_reported() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn nested_signatures_give_one_signer_each() {
+    let Some(fixtures) = common::fixtures() else { return };
+    if tool("osslsigncode").is_none() || tool("openssl").is_none() {
+        return;
+    }
+    let dir = tmpdir("nested");
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    let (kp1, kp2) = (keypair(&a, false), keypair(&b, false));
+    let tree = dir.join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    let once = dir.join("once.exe");
+    sign(&fixtures.join("out/hello.exe"), &once, &kp1, "sha1");
+    let st = Command::new("osslsigncode")
+        .args(["sign", "-nest", "-h", "sha256", "-certs"])
+        .arg(&kp2.1)
+        .arg("-key")
+        .arg(&kp2.0)
+        .arg("-in")
+        .arg(&once)
+        .arg("-out")
+        .arg(tree.join("dual.exe"))
+        .output()
+        .unwrap();
+    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    let f = facts(&tree.join("dual.exe"));
+    assert_eq!(f.signatures.len(), 2, "{:?}", f.problems);
+    assert_eq!(f.signatures[0].path, vec![0]);
+    assert_eq!(f.signatures[1].path, vec![0, 0]);
+    assert_eq!(f.signatures[0].digest_alg, Some(DigestAlg::Sha1));
+    assert_eq!(f.signatures[1].digest_alg, Some(DigestAlg::Sha256));
+    assert!(f.signatures.iter().all(|s| s.usable()), "{:?}", f.signatures);
+    // A one-certificate chain: Leaf level works, PCA-based levels do not (issuer not in the bag).
+    let rules = RuleOptions {
+        level: Level::LeafCertificate,
+        ..RuleOptions::default()
+    };
+    let run = run_scan(std::slice::from_ref(&tree), &WalkOptions::default(), &rules).unwrap();
+    assert_eq!(run.rules.signers.len(), 2, "one signer per signature");
+    let _ = std::fs::remove_dir_all(&dir);
+}
