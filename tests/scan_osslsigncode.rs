@@ -297,3 +297,40 @@ fn nested_signatures_give_one_signer_each() {
     assert_eq!(run.rules.signers.len(), 2, "one signer per signature");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn msi_with_extended_signature_prehash_matches_osslsigncode() {
+    let Some(fixtures) = common::fixtures() else { return };
+    if tool("osslsigncode").is_none() || tool("openssl").is_none() {
+        return;
+    }
+    let dir = tmpdir("msidse");
+    let kp = keypair(&dir, false);
+    let plain = facts(&fixtures.join("out/fix.msi"));
+    for hash in ["sha256", "sha1"] {
+        let out = dir.join(format!("dse-{hash}.msi"));
+        let st = Command::new("osslsigncode")
+            .args(["sign", "-add-msi-dse", "-h", hash, "-certs"])
+            .arg(&kp.1)
+            .arg("-key")
+            .arg(&kp.0)
+            .arg("-in")
+            .arg(fixtures.join("out/fix.msi"))
+            .arg("-out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+        let f = facts(&out);
+        assert_eq!(f.signatures.len(), 1, "{:?}", f.problems);
+        let s = &f.signatures[0];
+        // osslsigncode embedded H(pre-hash || content); ours must agree, and differ from the
+        // plain SIP digest of the same content.
+        assert_eq!(s.digest_matches, Some(true), "{hash}: {:?}", s.problems);
+        assert!(s.usable());
+        let ours = if hash == "sha1" { &f.sha1 } else { &f.sha256 };
+        assert_eq!(&s.embedded_digest, ours);
+        assert_ne!(f.sha256, plain.sha256);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -94,6 +94,19 @@ impl MultiHasher {
         }
     }
 
+    /// Adds bytes to the `i`-th digest only (a per-algorithm prefix).
+    pub fn update_one(&mut self, i: usize, data: &[u8]) {
+        if let Some(h) = self.hashers.get_mut(i) {
+            match h {
+                One::Md5(x) => x.update(data),
+                One::Sha1(x) => x.update(data),
+                One::Sha256(x) => x.update(data),
+                One::Sha384(x) => x.update(data),
+                One::Sha512(x) => x.update(data),
+            }
+        }
+    }
+
     /// Adds `n` zero bytes.
     pub fn update_zeros(&mut self, mut n: u64) {
         while n > 0 {

@@ -363,10 +363,6 @@ fn msi_facts(f: &mut FileFacts, bytes: &[u8]) -> Hashed {
         sha256: d.pop().unwrap_or_default(),
         sha1: d.pop().unwrap_or_default(),
     };
-    if m.has_signature_ex {
-        f.problems
-            .push("MsiDigitalSignatureEx present: its metadata pre-hash is not computed".to_string());
-    }
     if let Some(der) = m.signature {
         read_blob(f, &der, 0, "DigitalSignature stream");
     }
