@@ -221,3 +221,18 @@ fn bad_files_and_symlink_loops_are_summary_lines() {
     assert_eq!(run.rules.rules.len(), 4 + 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_file_root_shows_under_the_prefix_by_name() {
+    let dir = std::env::temp_dir().join(format!("cipolicy-fileroot-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("one.exe");
+    std::fs::write(&file, pegen::build(&pegen::PeSpec::default())).unwrap();
+    let walk = WalkOptions {
+        path_prefix: Some(r"C:\App\".into()),
+        ..WalkOptions::default()
+    };
+    let run = run_scan(std::slice::from_ref(&file), &walk, &RuleOptions::default()).unwrap();
+    assert_eq!(run.output.files[0].path, r"C:\App\one.exe");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -74,10 +74,18 @@ struct Candidate {
 }
 
 fn display(root: &Path, rel: &Path, prefix: Option<&str>) -> String {
-    let parts: Vec<String> = rel
+    let mut parts: Vec<String> = rel
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
+    // A file given as the root shows under the prefix by its own name.
+    if parts.is_empty()
+        && prefix.is_some()
+        && root.is_file()
+        && let Some(name) = root.file_name()
+    {
+        parts.push(name.to_string_lossy().into_owned());
+    }
     match prefix {
         Some(p) => {
             let p = p.trim_end_matches(['\\', '/']);
