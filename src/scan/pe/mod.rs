@@ -89,3 +89,28 @@ pub fn signature_blobs<'a>(buf: &'a [u8], h: &PeHeaders) -> Result<Vec<(u64, &'a
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn kernel_user_classification() {
+        // rule-levels.md §5.1.
+        assert_eq!(classify("x.SYS", &[]), ImageMode::Kernel);
+        assert_eq!(classify("a.exe", &[]), ImageMode::User);
+        assert_eq!(classify("a.exe", &v(&["KERNEL32.dll"])), ImageMode::User);
+        assert_eq!(classify("smss.exe", &v(&["ntdll.dll"])), ImageMode::User);
+        assert_eq!(classify("k.dll", &v(&["HAL.dll", "ntoskrnl.exe"])), ImageMode::Kernel);
+        assert_eq!(classify("k.dll", &v(&["PCIIDEX.SYS"])), ImageMode::Kernel);
+        assert_eq!(
+            classify("a.dll", &v(&["api-ms-win-crt-runtime-l1-1-0.dll"])),
+            ImageMode::User
+        );
+        assert_eq!(classify("a.dll", &v(&["vcruntime140.dll"])), ImageMode::Unknown);
+    }
+}

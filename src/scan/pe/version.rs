@@ -281,3 +281,51 @@ pub fn parse_version_block(b: &[u8]) -> Result<VersionInfo, (usize, String)> {
     }
     Ok(info)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(key: &str, strings: &[(&str, &str)]) -> StringTable {
+        StringTable {
+            key: key.to_string(),
+            strings: strings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        }
+    }
+
+    #[test]
+    fn string_choice_follows_translation_then_04e4_04b0_then_first() {
+        // rule-levels.md §4.1.
+        let v = VersionInfo {
+            translations: vec![(0x0409, 0x0000)],
+            string_tables: vec![
+                table("040704b0", &[("OriginalFilename", "first.exe"), ("ProductName", "P")]),
+                table("040904B0", &[("OriginalFilename", "b0.exe"), ("InternalName", "  ")]),
+                table("040904e4", &[("OriginalFilename", "e4.exe")]),
+                table("04090000", &[("FileDescription", "exact")]),
+            ],
+            ..VersionInfo::default()
+        };
+        assert_eq!(v.string("FileDescription"), Some("exact"));
+        assert_eq!(v.string("originalfilename"), Some("e4.exe"));
+        assert_eq!(v.string("ProductName"), Some("P"));
+        // Blank values are absent.
+        assert_eq!(v.string("InternalName"), None);
+        let no_translation = VersionInfo {
+            string_tables: vec![table("000004b0", &[("OriginalFilename", " drv.sys ")])],
+            ..VersionInfo::default()
+        };
+        assert_eq!(no_translation.string("OriginalFilename"), Some("drv.sys"));
+    }
+
+    #[test]
+    fn hostile_version_blocks_are_bounded() {
+        assert!(parse_version_block(&[]).is_err());
+        // wLength claims more than there is; children claim less than a header.
+        let mut b = vec![0xFF, 0xFF, 0, 0, 0, 0];
+        b.extend("VS_VERSION_INFO\0".encode_utf16().flat_map(u16::to_le_bytes));
+        b.extend([2, 0, 0, 0]);
+        let v = parse_version_block(&b).unwrap();
+        assert!(v.file_version.is_none() && v.string_tables.is_empty());
+    }
+}
