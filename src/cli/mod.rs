@@ -1,8 +1,10 @@
 //! Subcommands. Each module holds its clap arguments and a `run` of a few lines.
 
 mod fmt;
+mod hash;
 mod info;
 mod input;
+mod scan;
 
 use std::process::ExitCode;
 
@@ -29,7 +31,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Fmt(fmt::Args),
+    Hash(hash::Args),
     Info(info::Args),
+    Scan(scan::Args),
 }
 
 /// Output format for reports.
@@ -83,7 +87,9 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Fmt(a) => fmt::run(a),
+        Command::Hash(a) => hash::run(a),
         Command::Info(a) => info::run(a),
+        Command::Scan(a) => scan::run(a),
     };
     match result {
         Ok(code) => code,
