@@ -15,6 +15,7 @@ pub mod cip;
 pub mod fsio;
 pub mod model;
 pub mod report;
+pub mod scan;
 pub mod sign;
 pub mod suggest;
 pub mod xml;

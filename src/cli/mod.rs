@@ -1,8 +1,10 @@
 //! Subcommands. Each module holds its clap arguments and a `run` of a few lines.
 
 mod fmt;
+mod hash;
 mod info;
 mod input;
+mod scan;
 mod sign;
 mod verify;
 
@@ -31,7 +33,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Fmt(fmt::Args),
+    Hash(hash::Args),
     Info(info::Args),
+    Scan(scan::Args),
     Sign(sign::Args),
     Verify(verify::Args),
 }
@@ -87,7 +91,9 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Fmt(a) => fmt::run(a),
+        Command::Hash(a) => hash::run(a),
         Command::Info(a) => info::run(a),
+        Command::Scan(a) => scan::run(a),
         Command::Sign(a) => sign::run(a),
         Command::Verify(a) => verify::run(a),
     };
