@@ -50,7 +50,7 @@ pub struct Args {
     /// Sign despite refusals about the policy or key size.
     #[arg(long)]
     force: bool,
-    /// Output file (default: POLICY with the extension .p7b).
+    /// Output file (default: POLICY with the extension .p7b; .signed.p7b if POLICY is a .p7b).
     #[arg(short, long)]
     output: Option<PathBuf>,
 }
@@ -78,7 +78,7 @@ pub fn run(a: Args) -> CmdResult {
         Err(e @ SignError::Refused(_)) => return Err(CliError::findings(e.to_string())),
         Err(e) => return Err(CliError::input(e.to_string())),
     };
-    let out = a.output.unwrap_or_else(|| a.policy.with_extension("p7b"));
+    let out = a.output.unwrap_or_else(|| default_output(&a.policy));
     fsio::write_atomic(&out, &signed).map_err(|e| CliError::input(format!("cannot write {}: {e}", out.display())))?;
     eprintln!(
         "signed by `{}` ({} certificate(s) embedded): {}",
@@ -87,6 +87,17 @@ pub fn run(a: Args) -> CmdResult {
         out.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// POLICY with the extension `.p7b`, or `.signed.p7b` when that would overwrite the input (an
+/// unsigned legacy `SiPolicy.p7b`).
+fn default_output(input: &Path) -> PathBuf {
+    let out = input.with_extension("p7b");
+    if out == input {
+        input.with_extension("signed.p7b")
+    } else {
+        out
+    }
 }
 
 /// The bytes to sign and, when it can be decoded, the policy they hold.
