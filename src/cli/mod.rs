@@ -1,5 +1,6 @@
 //! Subcommands. Each module holds its clap arguments and a `run` of a few lines.
 
+mod build;
 mod fmt;
 mod info;
 mod input;
@@ -28,6 +29,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Build(build::Args),
     Fmt(fmt::Args),
     Info(info::Args),
 }
@@ -82,6 +84,7 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Build(a) => build::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Info(a) => info::run(a),
     };
