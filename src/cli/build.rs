@@ -58,7 +58,15 @@ pub fn run(a: Args) -> CmdResult {
         (None, Some(path)) => spec::build_file(Path::new(path), &opts),
         (None, None) => unreachable!("no spec means the default pack"),
     };
-    let built = built.map_err(|e| CliError::input(e.to_string()))?;
+    let built = built.map_err(|e| {
+        eprintln!("{e}");
+        let n = e.0.len();
+        CliError::input(format!(
+            "{} not built: {n} error{} in the spec",
+            a.spec.as_deref().unwrap_or(DEFAULT_PACK),
+            if n == 1 { "" } else { "s" }
+        ))
+    })?;
     std::fs::create_dir_all(&a.output)
         .map_err(|e| CliError::input(format!("cannot create {}: {e}", a.output.display())))?;
     let xml_path = a.output.join(built.xml_file_name());

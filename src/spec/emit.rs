@@ -308,8 +308,8 @@ pub fn emit(l: &mut Loaded, top: Option<&Path>, xml: Option<XmlReader<'_>>) -> R
     }
     options(&mut e, &p, &mut policy);
     settings(&mut e, &p, &mut policy);
-    scans(&mut e);
     rules(&mut e, &p, &mut policy);
+    scans(&mut e);
     policy_signers(&mut e, &p, &mut policy);
     if p.kind == Kind::AppIdTagging {
         appid(&mut e, &p, &mut policy);
@@ -535,7 +535,7 @@ fn rules(e: &mut Emitter<'_>, p: &PolicySection, policy: &mut Policy) {
             }
         }
     }
-    if matches!(p.kind, Kind::Base) {
+    if matches!(p.kind, Kind::Base) && e.l.scans.is_empty() {
         for scn in &p.scenarios {
             if !allowed_any.contains(scn) {
                 let (what, help) = match scn {
@@ -639,7 +639,7 @@ fn policy_signers(e: &mut Emitter<'_>, p: &PolicySection, policy: &mut Policy) {
     update.dedup();
     supp.sort();
     supp.dedup();
-    if p.signed && update.is_empty() {
+    if p.signed && p.update_signers.is_empty() {
         e.err(
             &p.signed_loc,
             "a signed policy needs `update_signers`",
@@ -647,7 +647,7 @@ fn policy_signers(e: &mut Emitter<'_>, p: &PolicySection, policy: &mut Policy) {
         );
     }
     let allows_supp = policy.has_option(OptionKind::AllowSupplementalPolicies);
-    if p.kind == Kind::Base && p.signed && allows_supp && supp.is_empty() {
+    if p.kind == Kind::Base && p.signed && allows_supp && p.supplemental_signers.is_empty() {
         e.err(
             &p.signed_loc,
             "a signed base that allows supplemental policies needs `supplemental_signers`",

@@ -61,18 +61,13 @@ pub fn load(display: &str, dir: &Path, text: String, canonical: Option<PathBuf>,
     let idx = l.add_source(display, text);
     let top = l.parse_toml(idx, dir);
     let policy = top.policy.clone();
-    if policy.is_none() && !l.errors.iter().any(|e| e.message.starts_with("invalid TOML")) {
-        let has_policy = l.sources[idx]
-            .text
-            .lines()
-            .any(|x| x.trim_start().starts_with("[policy"));
-        if !has_policy {
-            l.errors.push(Diagnostic::file(
-                display,
-                "the spec has no [policy] table",
-                Some("add [policy] with `name`, `version` and `mode` (see docs/spec.md)".into()),
-            ));
-        }
+    // A malformed [policy] has its own errors; report a missing one only when nothing else is wrong.
+    if policy.is_none() && l.errors.is_empty() {
+        l.errors.push(Diagnostic::file(
+            display,
+            "the spec has no [policy] table",
+            Some("add [policy] with `name`, `version` and `mode` (see docs/spec.md)".into()),
+        ));
     }
     let includes = top.includes.clone();
     l.files.push(top);
@@ -192,6 +187,7 @@ impl Loader<'_> {
     fn finish(mut self, policy: Option<PolicySection>) -> Loaded {
         let mut signers: BTreeMap<String, (SignerDef, Loc)> = BTreeMap::new();
         let files = std::mem::take(&mut self.files);
+        let broken: BTreeSet<String> = files.iter().flat_map(|f| f.broken_signers.iter().cloned()).collect();
         for f in &files {
             for s in &f.signers {
                 match signers.get(&s.name) {
@@ -217,6 +213,12 @@ impl Loader<'_> {
         let mut resolved = Vec::new();
         for f in &files {
             for raw in &f.entries {
+                if let RawTarget::Signer { name, .. } = &raw.target
+                    && broken.contains(name)
+                    && !signers.contains_key(name)
+                {
+                    continue;
+                }
                 if let Some(e) = self.resolve(raw, &signers, &scenarios) {
                     resolved.push(e);
                 }

@@ -177,6 +177,8 @@ pub struct ParsedFile {
     pub scans: Vec<ScanEntry>,
     /// `[[setting]]`.
     pub settings: Vec<SettingEntry>,
+    /// Names of `[signers.*]` tables that had errors (references to them are not reported again).
+    pub broken_signers: Vec<String>,
 }
 
 const TOP_KEYS: &[&str] = &["include", "policy", "signers", "allow", "deny", "scan", "setting"];
@@ -281,9 +283,12 @@ pub fn parse_file(src: &SourceText, src_idx: usize, dir: &Path, errors: &mut Vec
             match v.get_ref().as_table() {
                 Some(st) => {
                     let tab = Tab::new(st, k.span(), what);
-                    if let Some(def) = read_signer(&mut r, &tab) {
-                        let loc = r.loc(k.span());
-                        out.signers.push(NamedSigner { name, def, loc });
+                    match read_signer(&mut r, &tab) {
+                        Some(def) => {
+                            let loc = r.loc(k.span());
+                            out.signers.push(NamedSigner { name, def, loc });
+                        }
+                        None => out.broken_signers.push(name),
                     }
                 }
                 None => wrong_type(&mut r.cx, &format!("signers.{name}"), v, "a table"),
@@ -342,7 +347,10 @@ fn parse_scenarios(r: &mut Reader<'_, '_>, t: &Tab<'_, '_>, default: &[Scn]) -> 
             }
         }
     }
-    if out.is_empty() && t.get("scenarios").is_some() {
+    if out.is_empty()
+        && t.get("scenarios")
+            .is_some_and(|v| v.get_ref().as_array().is_some_and(|a| a.is_empty()))
+    {
         r.cx.err(
             t.entry_span("scenarios"),
             "`scenarios` is empty",
