@@ -19,7 +19,10 @@ fn read_xml(bytes: &[u8]) -> Result<Policy, XmlReadError> {
 }
 
 fn opts() -> BuildOptions<'static> {
-    BuildOptions { xml: Some(&read_xml) }
+    BuildOptions {
+        xml: Some(&read_xml),
+        scanner: None,
+    }
 }
 
 fn root() -> &'static Path {
@@ -356,4 +359,53 @@ fn deny_content(p: &Policy) -> (Keys, Keys) {
         }
     }
     (rules, signers)
+}
+
+/// `[[scan]]` entries reach the scanner with the folder resolved against the spec's folder and
+/// canonical level names; what it returns is merged like an included policy.
+#[test]
+fn scan_entries_go_through_the_supplied_scanner() {
+    use cipolicy::model::{FileRule, FileRuleKind, HexBytes, Id, SigningScenario};
+    use std::cell::RefCell;
+    let seen: RefCell<Vec<String>> = RefCell::new(Vec::new());
+    let scanner = |req: &spec::ScanRequest<'_>| -> Result<Policy, String> {
+        seen.borrow_mut().push(format!(
+            "{} {} {:?} {:?} {:?}",
+            req.folder.display(),
+            req.level,
+            req.fallback,
+            req.scenarios,
+            req.omit
+        ));
+        let mut p = Policy::new_base(cipolicy::model::Guid::NIL);
+        let mut rule = FileRule::new(FileRuleKind::Allow, "ID_ALLOW_A_1");
+        rule.friendly_name = Some("app.exe Hash Sha256".into());
+        rule.hash = Some(HexBytes(vec![0xAB; 32]));
+        p.file_rules.push(rule);
+        let mut sc = SigningScenario::new("ID_SIGNINGSCENARIO_X", 12);
+        sc.product_signers.file_rules_ref.push(Id::from("ID_ALLOW_A_1"));
+        p.signing_scenarios.push(sc);
+        Ok(p)
+    };
+    let text = "[policy]\nname = \"scan\"\nversion = \"1.0.0.0\"\nmode = \"audit\"\nscenarios = [\"user\"]\n\n\
+                [[scan]]\nfolder = \"apps\"\nlevel = \"file-publisher\"\nfallback = [\"hash\"]\nomit = [\"**/*.tmp\"]\n\n\
+                [[allow]]\nhash = \"ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB\"\n";
+    let opts = BuildOptions {
+        xml: None,
+        scanner: Some(&scanner),
+    };
+    let built = spec::build_text("scan.toml", Path::new("specs"), text, &opts).unwrap();
+    assert_eq!(
+        *seen.borrow(),
+        vec![r#"specs/apps FilePublisher ["Hash"] [12] ["**/*.tmp"]"#.to_string()]
+    );
+    // The scanned hash equals the hand-written one: merged into one rule, the hand-written
+    // entry first (no reason), the scanner's FriendlyName filling the gap.
+    assert_eq!(built.policy.file_rules.len(), 1);
+    assert_eq!(
+        built.policy.file_rules[0].friendly_name.as_deref(),
+        Some("app.exe Hash Sha256")
+    );
+    let without = spec::build_text("scan.toml", Path::new("specs"), text, &BuildOptions::default()).unwrap_err();
+    assert!(without.to_string().contains("needs the file scanner"), "{without}");
 }

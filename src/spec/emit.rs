@@ -309,7 +309,6 @@ pub fn emit(l: &mut Loaded, top: Option<&Path>, xml: Option<XmlReader<'_>>) -> R
     options(&mut e, &p, &mut policy);
     settings(&mut e, &p, &mut policy);
     rules(&mut e, &p, &mut policy);
-    scans(&mut e);
     policy_signers(&mut e, &p, &mut policy);
     if p.kind == Kind::AppIdTagging {
         appid(&mut e, &p, &mut policy);
@@ -459,19 +458,6 @@ fn settings(e: &mut Emitter<'_>, p: &PolicySection, policy: &mut Policy) {
         .collect();
 }
 
-fn scans(e: &mut Emitter<'_>) {
-    for s in std::mem::take(&mut e.l.scans) {
-        e.err(
-            &s.loc,
-            format!(
-                "[[scan]] of {} needs the file scanner, which this build does not include yet",
-                s.folder.display()
-            ),
-            Some("list the files' rules as [[allow]] entries for now".into()),
-        );
-    }
-}
-
 #[derive(Default)]
 struct SignerGroupBuild {
     def: Option<SignerDef>,
@@ -535,7 +521,7 @@ fn rules(e: &mut Emitter<'_>, p: &PolicySection, policy: &mut Policy) {
             }
         }
     }
-    if matches!(p.kind, Kind::Base) && e.l.scans.is_empty() {
+    if matches!(p.kind, Kind::Base) {
         for scn in &p.scenarios {
             if !allowed_any.contains(scn) {
                 let (what, help) = match scn {

@@ -293,4 +293,7 @@ pub struct Entry {
     pub reason: Option<String>,
     /// Where it was written.
     pub loc: Loc,
+    /// True for rules that came from an included XML policy or a scan, which may repeat each
+    /// other or hand-written rules freely (they are merged); only hand-written repeats are errors.
+    pub generated: bool,
 }

@@ -8,7 +8,7 @@ use super::diag::{Diagnostic, SourceText};
 use super::ir::*;
 use super::names;
 use super::parse::{self, ParsedFile, PolicySection, RawEntry, RawTarget, ScanEntry, SettingEntry};
-use super::{XmlReadError, XmlReader};
+use super::{ScanRequest, Scanner, XmlReadError, XmlReader};
 use crate::model::{Action, CertRoot, EkuCondition, FileRule, Policy};
 use crate::suggest;
 
@@ -22,8 +22,6 @@ pub struct Loaded {
     pub entries: Vec<Entry>,
     /// Named signers (global across includes).
     pub signers: BTreeMap<String, (SignerDef, Loc)>,
-    /// `[[scan]]` entries.
-    pub scans: Vec<ScanEntry>,
     /// `[[setting]]` entries.
     pub settings: Vec<SettingEntry>,
     /// Problems.
@@ -34,6 +32,7 @@ struct Loader<'a> {
     sources: Vec<SourceText>,
     errors: Vec<Diagnostic>,
     xml: Option<XmlReader<'a>>,
+    scanner: Option<Scanner<'a>>,
     /// Canonical paths of the files being read, outermost first (for cycles).
     stack: Vec<PathBuf>,
     /// Canonical paths already read (a file included twice is read once).
@@ -44,11 +43,19 @@ struct Loader<'a> {
 
 /// Reads `text` (the top spec, shown as `display`, relative paths against `dir`) and its
 /// includes.
-pub fn load(display: &str, dir: &Path, text: String, canonical: Option<PathBuf>, xml: Option<XmlReader<'_>>) -> Loaded {
+pub fn load<'a>(
+    display: &str,
+    dir: &Path,
+    text: String,
+    canonical: Option<PathBuf>,
+    xml: Option<XmlReader<'a>>,
+    scanner: Option<Scanner<'a>>,
+) -> Loaded {
     let mut l = Loader {
         sources: Vec::new(),
         errors: Vec::new(),
         xml,
+        scanner,
         stack: Vec::new(),
         done: BTreeSet::new(),
         files: Vec::new(),
@@ -225,22 +232,72 @@ impl Loader<'_> {
             }
         }
         resolved.extend(std::mem::take(&mut self.xml_entries));
-        let entries = self.merge(resolved);
         let mut scans = Vec::new();
         let mut settings = Vec::new();
         for f in files {
             scans.extend(f.scans);
             settings.extend(f.settings);
         }
+        for s in &scans {
+            resolved.extend(self.scan(s));
+        }
+        let entries = self.merge(resolved);
         Loaded {
             sources: self.sources,
             policy,
             entries,
             signers,
-            scans,
             settings,
             errors: self.errors,
         }
+    }
+
+    /// Runs one `[[scan]]` through the scanner the caller supplied and imports its rules.
+    fn scan(&mut self, s: &ScanEntry) -> Vec<Entry> {
+        let Some(scanner) = self.scanner else {
+            self.err_at(
+                &s.loc,
+                format!(
+                    "[[scan]] of {} needs the file scanner, which this build does not include yet",
+                    s.folder.display()
+                ),
+                Some("list the files' rules as [[allow]] entries for now".into()),
+            );
+            return Vec::new();
+        };
+        let req = ScanRequest {
+            folder: &s.folder,
+            level: s.level,
+            fallback: &s.fallback,
+            scenarios: s.scenarios.iter().map(|x| x.value()).collect(),
+            omit: &s.omit,
+        };
+        let policy = match scanner(&req) {
+            Ok(p) => p,
+            Err(e) => {
+                self.err_at(&s.loc, format!("scan of {} failed: {e}", s.folder.display()), None);
+                return Vec::new();
+            }
+        };
+        let mut errs = Vec::new();
+        let mut entries = import_policy(&policy, s.loc.src, &mut errs);
+        for e in errs {
+            self.err_at(&s.loc, format!("scan result: {e}"), None);
+        }
+        for e in &mut entries {
+            e.loc = s.loc.clone();
+            if s.reason.is_some() {
+                e.reason = s.reason.clone();
+            }
+            if let Some(extra) = e.scenarios.iter().find(|x| !s.scenarios.contains(x)) {
+                let msg = format!(
+                    "the scanner returned a rule for scenario `{}`, which was not asked for",
+                    extra.name()
+                );
+                self.err_at(&s.loc, msg, None);
+            }
+        }
+        entries
     }
 
     fn resolve(
@@ -295,6 +352,7 @@ impl Loader<'_> {
             scenarios: raw.scenarios.clone(),
             reason: raw.reason.clone(),
             loc: raw.loc.clone(),
+            generated: false,
         })
     }
 
@@ -320,7 +378,7 @@ impl Loader<'_> {
             }
             match index.get(&(e.act, canon.clone())) {
                 Some(&i) => {
-                    let same_spec = out[i].loc.src == e.loc.src && !self.sources[e.loc.src].text.is_empty();
+                    let same_spec = out[i].loc.src == e.loc.src && !out[i].generated && !e.generated;
                     if same_spec {
                         let first = self.sources[out[i].loc.src].diag(out[i].loc.span.clone(), "", None);
                         self.err_at(
@@ -492,6 +550,7 @@ pub fn import_policy(p: &Policy, src: usize, errs: &mut Vec<String>) -> Vec<Entr
                     scenarios: scenarios.clone(),
                     reason: None,
                     loc: loc.clone(),
+                    generated: true,
                 });
                 continue;
             }
@@ -506,6 +565,7 @@ pub fn import_policy(p: &Policy, src: usize, errs: &mut Vec<String>) -> Vec<Entr
                         scenarios: scenarios.clone(),
                         reason: rule.friendly_name.clone(),
                         loc: loc.clone(),
+                        generated: true,
                     }),
                     Some(_) => errs.push(format!("signer {sid} has FileAttribRef {r}, which is not a FileAttrib")),
                     None => errs.push(format!(
@@ -540,6 +600,7 @@ pub fn import_policy(p: &Policy, src: usize, errs: &mut Vec<String>) -> Vec<Entr
                 scenarios: scenarios.clone(),
                 reason: rule.friendly_name.clone(),
                 loc: loc.clone(),
+                generated: true,
             });
         }
     }

@@ -58,11 +58,34 @@ pub struct XmlReadError {
 /// Reads SiPolicy XML into the model (the caller supplies it, normally from `crate::xml`).
 pub type XmlReader<'a> = &'a dyn Fn(&[u8]) -> Result<Policy, XmlReadError>;
 
+/// One `[[scan]]` entry, as the scanner receives it.
+#[derive(Clone, Debug)]
+pub struct ScanRequest<'a> {
+    /// Folder to scan, resolved against the spec's folder.
+    pub folder: &'a Path,
+    /// Rule level, New-CIPolicy spelling (one of [`SCAN_LEVELS`]).
+    pub level: &'static str,
+    /// Fallback levels, in order.
+    pub fallback: &'a [&'static str],
+    /// Scenario values to generate rules for (12 user, 131 kernel).
+    pub scenarios: Vec<u8>,
+    /// Globs of files to leave out, relative to `folder`.
+    pub omit: &'a [String],
+}
+
+/// Scans a folder into a policy whose scenarios hold the generated rules (the caller supplies
+/// it, normally from `crate::scan`). Its rules are merged like an included XML policy's; their
+/// FriendlyNames become reasons unless the `[[scan]]` entry gives one, so a scanner that wants
+/// folder-independent output must not put absolute paths there.
+pub type Scanner<'a> = &'a dyn Fn(&ScanRequest<'_>) -> Result<Policy, String>;
+
 /// What a build may use besides the spec itself.
 #[derive(Clone, Copy, Default)]
 pub struct BuildOptions<'a> {
     /// Reader for `include`d and `base` XML policies; without it they are an error.
     pub xml: Option<XmlReader<'a>>,
+    /// Scanner for `[[scan]]` entries; without it they are an error.
+    pub scanner: Option<Scanner<'a>>,
 }
 
 /// A policy built from a spec.
@@ -143,7 +166,7 @@ fn build(
     top: Option<&Path>,
     opts: &BuildOptions<'_>,
 ) -> Result<Built, SpecErrors> {
-    let mut loaded = load::load(display, dir, text, canonical, opts.xml);
+    let mut loaded = load::load(display, dir, text, canonical, opts.xml, opts.scanner);
     if !loaded.errors.is_empty() {
         return Err(SpecErrors::normalised(std::mem::take(&mut loaded.errors)));
     }

@@ -135,7 +135,6 @@ pub struct NamedSigner {
 
 /// A `[[scan]]` entry.
 #[derive(Clone, Debug)]
-#[allow(dead_code)] // read by the scanner once `src/scan/` lands
 pub struct ScanEntry {
     /// `folder`, resolved against the spec's folder.
     pub folder: PathBuf,
@@ -1004,6 +1003,7 @@ fn read_entry(r: &mut Reader<'_, '_>, t: &Tab<'_, '_>, act: Act, out: &mut Vec<R
 }
 
 fn read_scan(r: &mut Reader<'_, '_>, t: &Tab<'_, '_>) -> Option<ScanEntry> {
+    let errors_before = r.cx.errors.len();
     t.check_keys(&mut r.cx, SCAN_KEYS);
     let loc = r.loc(t.span.clone());
     let folder = t.str(&mut r.cx, "folder");
@@ -1042,6 +1042,9 @@ fn read_scan(r: &mut Reader<'_, '_>, t: &Tab<'_, '_>) -> Option<ScanEntry> {
         .map(|(s, _)| s)
         .collect();
     let reason = t.str(&mut r.cx, "reason").map(|(s, _)| s);
+    if r.cx.errors.len() > errors_before {
+        return None;
+    }
     Some(ScanEntry {
         folder: r.dir.join(folder?.0),
         level: level?,
