@@ -409,3 +409,23 @@ fn scan_entries_go_through_the_supplied_scanner() {
     let without = spec::build_text("scan.toml", Path::new("specs"), text, &BuildOptions::default()).unwrap_err();
     assert!(without.to_string().contains("needs the file scanner"), "{without}");
 }
+
+/// docs/spec.md shows the complete example and its fragment unchanged, and every well-known
+/// root name the reader accepts.
+#[test]
+fn reference_page_shows_the_tested_example() {
+    let doc = std::fs::read_to_string(root().join("docs/spec.md")).unwrap();
+    for f in [
+        "testdata/specs/full-example.toml",
+        "testdata/specs/parts/contoso-signers.toml",
+    ] {
+        let text = std::fs::read_to_string(root().join(f)).unwrap();
+        assert!(
+            doc.contains(&format!("```toml\n{text}```")),
+            "{f} is not shown verbatim"
+        );
+    }
+    for (name, id) in spec::ROOT_NAMES {
+        assert!(doc.contains(&format!("| `{name}` | 0x{id:02X} |")), "{name}");
+    }
+}
