@@ -75,3 +75,18 @@ fn truncated_specs_never_panic() {
         }
     }
 }
+
+/// Deep nesting is refused by the parser's recursion limit (no stack overflow), and the
+/// diagnostic shows a window of the long line, not all of it.
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    for text in [
+        format!("x = {}{}", "[".repeat(100_000), "]".repeat(100_000)),
+        format!("x = {}1{}", "{a=".repeat(50_000), "}".repeat(50_000)),
+    ] {
+        let err = spec::build_text("deep.toml", Path::new("."), &text, &BuildOptions::default()).unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.contains("deep.toml:1:"), "{}", &shown[..200.min(shown.len())]);
+        assert!(shown.lines().all(|l| l.chars().count() < 200));
+    }
+}

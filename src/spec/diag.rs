@@ -112,17 +112,41 @@ impl fmt::Display for Diagnostic {
         let pad = " ".repeat(num.len());
         writeln!(f, "{pad}--> {}:{}:{}", self.file, self.line, self.column)?;
         if let Some((text, width)) = &self.snippet {
-            let text = text.replace('\t', " ");
+            let (text, lead, width) = window(&text.replace('\t', " "), self.column as usize - 1, *width as usize);
             writeln!(f, "{pad} |")?;
             writeln!(f, "{num} | {text}")?;
-            let lead = " ".repeat(self.column as usize - 1);
-            writeln!(f, "{pad} | {lead}{}", "^".repeat(*width as usize))?;
+            writeln!(f, "{pad} | {}{}", " ".repeat(lead), "^".repeat(width))?;
         }
         if let Some(h) = &self.help {
             writeln!(f, "{pad} = help: {h}")?;
         }
         Ok(())
     }
+}
+
+/// At most this many characters of a source line are shown.
+const MAX_SNIPPET: usize = 120;
+
+/// Cuts a long line to a window around the marked characters, so that a minified or generated
+/// line does not flood the terminal. Returns the text, the caret offset and the caret width.
+fn window(line: &str, start: usize, width: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= MAX_SNIPPET {
+        return (line.to_string(), start, width);
+    }
+    let width = width.min(MAX_SNIPPET / 2).max(1);
+    let from = start.saturating_sub(MAX_SNIPPET / 4).min(chars.len());
+    let to = (from + MAX_SNIPPET).min(chars.len());
+    let mut text: String = chars[from..to].iter().collect();
+    let mut lead = start - from;
+    if from > 0 {
+        text.insert(0, '…');
+        lead += 1;
+    }
+    if to < chars.len() {
+        text.push('…');
+    }
+    (text, lead, width)
 }
 
 /// Every problem found in one build, in file then position order.
@@ -165,5 +189,12 @@ mod tests {
         assert!(text.contains("|  ^^^^^^^^^^^\n"), "{text}");
         let end = src.diag(1000..1000, "eof", None);
         assert_eq!(end.line, 3);
+        let long = SourceText::new("b.toml", format!("x = [{}]", "1, ".repeat(500)));
+        let text = long.diag(1000..1001, "here", None).to_string();
+        assert!(text.lines().all(|l| l.chars().count() < 140), "{text}");
+        let caret = text.lines().find(|l| l.contains('^')).unwrap();
+        let line = text.lines().find(|l| l.starts_with("1 |")).unwrap();
+        let at = caret.chars().position(|c| c == '^').unwrap();
+        assert_eq!(line.chars().nth(at), Some(' '), "{text}");
     }
 }
