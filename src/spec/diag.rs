@@ -134,7 +134,7 @@ fn window(line: &str, start: usize, width: usize) -> (String, usize, usize) {
     if chars.len() <= MAX_SNIPPET {
         return (line.to_string(), start, width);
     }
-    let width = width.min(MAX_SNIPPET / 2).max(1);
+    let width = width.clamp(1, MAX_SNIPPET / 2);
     let from = start.saturating_sub(MAX_SNIPPET / 4).min(chars.len());
     let to = (from + MAX_SNIPPET).min(chars.len());
     let mut text: String = chars[from..to].iter().collect();
