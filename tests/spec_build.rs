@@ -429,3 +429,19 @@ fn reference_page_shows_the_tested_example() {
         assert!(doc.contains(&format!("| `{name}` | 0x{id:02X} |")), "{name}");
     }
 }
+
+/// An included policy with rules for a scenario the spec does not have is refused, not
+/// silently cut (the cut rules could be denies).
+#[test]
+fn included_rules_outside_the_policy_scenarios_are_refused() {
+    let Some(corpus) = common::corpus() else { return };
+    let xml_path = corpus.join("pairs/ms-vulnerable-driver-blocklist--sipolicy_enforced/SiPolicy_Enforced.xml");
+    let text = format!(
+        "include = [{:?}]\n\n[policy]\nname = \"user only\"\nversion = \"1.0.0.0\"\nmode = \"audit\"\nscenarios = [\"user\"]\n\n[[allow]]\nfile_name = \"*\"\n",
+        xml_path.to_str().unwrap()
+    );
+    let err = spec::build_text("user-only.toml", &temp_dir("scn"), &text, &opts()).unwrap_err();
+    assert_eq!(err.0.len(), 1, "{err}");
+    assert!(err.0[0].message.contains("kernel-mode rules"), "{err}");
+    assert!(err.0[0].file.ends_with("SiPolicy_Enforced.xml"), "{err}");
+}

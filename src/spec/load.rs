@@ -231,7 +231,21 @@ impl Loader<'_> {
                 }
             }
         }
-        resolved.extend(std::mem::take(&mut self.xml_entries));
+        for e in std::mem::take(&mut self.xml_entries) {
+            // Dropping an included rule silently could drop a deny: refuse instead.
+            match e.scenarios.iter().find(|s| !scenarios.contains(s)) {
+                Some(s) => self.err_at(
+                    &e.loc,
+                    format!(
+                        "the included policy has {}-mode rules, and [policy] scenarios does not list `{}`",
+                        s.name(),
+                        s.name()
+                    ),
+                    Some(format!("add \"{}\" to [policy] scenarios", s.name())),
+                ),
+                None => resolved.push(e),
+            }
+        }
         let mut scans = Vec::new();
         let mut settings = Vec::new();
         for f in files {
@@ -239,6 +253,14 @@ impl Loader<'_> {
             settings.extend(f.settings);
         }
         for s in &scans {
+            if let Some(x) = s.scenarios.iter().find(|x| !scenarios.contains(x)) {
+                self.err_at(
+                    &s.loc,
+                    format!("scenario `{}` is not in the policy's scenarios", x.name()),
+                    Some("add it to [policy] scenarios, or drop it here".into()),
+                );
+                continue;
+            }
             resolved.extend(self.scan(s));
         }
         let entries = self.merge(resolved);
