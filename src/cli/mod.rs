@@ -1,5 +1,6 @@
 //! Subcommands. Each module holds its clap arguments and a `run` of a few lines.
 
+mod build;
 mod fmt;
 mod hash;
 mod info;
@@ -30,6 +31,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Build(build::Args),
     Fmt(fmt::Args),
     Hash(hash::Args),
     Info(info::Args),
@@ -86,6 +88,7 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Build(a) => build::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Hash(a) => hash::run(a),
         Command::Info(a) => info::run(a),
