@@ -9,8 +9,14 @@ use cipolicy::cip::reader::Reader;
 fn every_corpus_binary_reencodes_identically() {
     let Some(corpus) = common::corpus() else { return };
     let mut files = common::files_with_ext(&corpus.join("pairs"), &[".cip", ".p7b", ".bin"]);
-    files.extend(common::files_with_ext(&corpus.join("near-pairs"), &[".cip", ".p7b", ".bin"]));
-    files.extend(common::files_with_ext(&corpus.join("binaries"), &[".cip", ".p7b", ".bin"]));
+    files.extend(common::files_with_ext(
+        &corpus.join("near-pairs"),
+        &[".cip", ".p7b", ".bin"],
+    ));
+    files.extend(common::files_with_ext(
+        &corpus.join("binaries"),
+        &[".cip", ".p7b", ".bin"],
+    ));
     assert!(files.len() >= 50, "{}", files.len());
     eprintln!("{} files", files.len());
     for f in &files {

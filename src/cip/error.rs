@@ -102,7 +102,9 @@ pub enum CompileError {
     )]
     NoPolicyId,
     /// A feature the chosen format version has no field for.
-    #[error("{what} needs format version {needs} or later, but version {version} was requested; use --format-version {needs} or remove it")]
+    #[error(
+        "{what} needs format version {needs} or later, but version {version} was requested; use --format-version {needs} or remove it"
+    )]
     NotExpressible {
         /// The feature and where it is used.
         what: String,

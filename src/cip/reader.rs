@@ -328,7 +328,9 @@ mod tests {
     fn count_of_u32_max_is_refused_before_allocation() {
         let buf = [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0];
         let mut r = Reader::new(&buf);
-        let e = r.item("Signers", 2, |r| r.field("CertEKU", |r| r.count(4))).unwrap_err();
+        let e = r
+            .item("Signers", 2, |r| r.field("CertEKU", |r| r.count(4)))
+            .unwrap_err();
         assert_eq!(e.offset, 0);
         assert_eq!(e.structure, "Signers[2].CertEKU");
         assert!(matches!(
@@ -345,8 +347,10 @@ mod tests {
     fn section_paths_and_trace() {
         let buf = [0u8; 8];
         let mut r = Reader::with_trace(&buf);
-        r.section("section 3", |r| r.item("FileRules", 1, |r| r.field("AppIDs", |r| r.u64())))
-            .unwrap();
+        r.section("section 3", |r| {
+            r.item("FileRules", 1, |r| r.field("AppIDs", |r| r.u64()))
+        })
+        .unwrap();
         let spans = r.into_spans();
         assert_eq!(spans[0].structure, "section 3: FileRules[1].AppIDs");
         assert_eq!((spans[0].start, spans[0].end), (0, 8));

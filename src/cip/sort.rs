@@ -125,7 +125,13 @@ pub fn legacy_quicksort<T: Copy>(a: &mut [T], cmp: &impl Fn(&T, &T) -> Ordering)
     }
 }
 
-fn depth_limited<T: Copy>(a: &mut [T], cmp: &impl Fn(&T, &T) -> Ordering, mut lo: usize, mut hi: usize, mut depth: u32) {
+fn depth_limited<T: Copy>(
+    a: &mut [T],
+    cmp: &impl Fn(&T, &T) -> Ordering,
+    mut lo: usize,
+    mut hi: usize,
+    mut depth: u32,
+) {
     loop {
         if depth == 0 {
             heapsort(a, cmp, lo, hi);
@@ -334,7 +340,14 @@ mod tests {
 
     #[test]
     fn both_algorithms_sort_and_preimage_resorts_exactly() {
-        for (n, modulo, seed) in [(0, 1, 1), (1, 1, 2), (17, 3, 3), (100, 5, 4), (1000, 1000, 5), (2000, 7, 6)] {
+        for (n, modulo, seed) in [
+            (0, 1, 1),
+            (1, 1, 2),
+            (17, 3, 3),
+            (100, 5, 4),
+            (1000, 1000, 5),
+            (2000, 7, 6),
+        ] {
             let k = keys(n, modulo, seed);
             for algo in [SortAlgorithm::LegacyQuickSort, SortAlgorithm::IntroSort] {
                 let p = sort_permutation(&k, algo);

@@ -2,8 +2,8 @@
 
 use super::super::error::DecodeErrorKind;
 use super::super::reader::{ReadResult, Reader};
-use super::prim::put_u32;
 use super::Codec;
+use super::prim::put_u32;
 use crate::model::Version;
 
 /// One artifact rule. Strings use "" for absent.

@@ -45,8 +45,18 @@ pub const BODY_OFFSET: u32 = 0x40;
 pub const OPTIONS_OFFSET: usize = 0x24;
 
 const SECTION_NAMES: [&str; 12] = [
-    "", "", "", "section 3", "section 4", "section 5", "section 6", "section 7", "section 8", "section 9",
-    "section 10", "section 11",
+    "",
+    "",
+    "",
+    "section 3",
+    "section 4",
+    "section 5",
+    "section 6",
+    "section 7",
+    "section 8",
+    "section 9",
+    "section 10",
+    "section 11",
 ];
 
 /// A whole raw (unsigned) binary policy.
@@ -281,7 +291,8 @@ impl BinPolicy {
                 let n = r.field("count", |r| r.count(BinArtifactRule::MIN_SIZE))?;
                 self.artifact_rules = Vec::with_capacity(n);
                 for i in 0..n {
-                    self.artifact_rules.push(r.item("ArtifactRules", i, BinArtifactRule::read)?);
+                    self.artifact_rules
+                        .push(r.item("ArtifactRules", i, BinArtifactRule::read)?);
                 }
                 r.set_len(Table::ArtifactRules, n);
                 r.field("ArtifactRuleRef", |r| {

@@ -65,11 +65,14 @@ impl Codec for String {
     fn read(r: &mut Reader<'_>) -> ReadResult<Self> {
         let at = r.offset();
         let len = r.u32()? as usize;
-        if len % 2 != 0 {
+        if !len.is_multiple_of(2) {
             return Err(r.error_at(at, DecodeErrorKind::BadString("odd byte length")));
         }
         let bytes = r.bytes(len)?;
-        let units: Vec<u16> = bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+        let units: Vec<u16> = bytes
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
         let s = String::from_utf16(&units)
             .map_err(|_| r.error_at(at + 4, DecodeErrorKind::BadString("unpaired surrogate")))?;
         r.padding(len)?;
@@ -143,7 +146,9 @@ mod tests {
         let g: Guid = "{A244370E-44C9-4C06-B551-F6016E563076}".parse().unwrap();
         assert_eq!(
             enc(&g),
-            [0x0e, 0x37, 0x44, 0xa2, 0xc9, 0x44, 0x06, 0x4c, 0xb5, 0x51, 0xf6, 0x01, 0x6e, 0x56, 0x30, 0x76]
+            [
+                0x0e, 0x37, 0x44, 0xa2, 0xc9, 0x44, 0x06, 0x4c, 0xb5, 0x51, 0xf6, 0x01, 0x6e, 0x56, 0x30, 0x76
+            ]
         );
         let v: Version = "10.3.0.1".parse().unwrap();
         assert_eq!(enc(&v), [0x01, 0, 0, 0, 0x03, 0, 0x0a, 0]);

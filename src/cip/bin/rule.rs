@@ -2,8 +2,8 @@
 
 use super::super::error::DecodeErrorKind;
 use super::super::reader::{ReadResult, Reader, Table};
-use super::prim::{put_strings, put_u32, read_strings};
 use super::Codec;
+use super::prim::{put_strings, put_u32, read_strings};
 use crate::model::Version;
 
 /// File rule type code; the numeric order is the first sort key.

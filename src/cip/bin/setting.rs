@@ -2,8 +2,8 @@
 
 use super::super::error::DecodeErrorKind;
 use super::super::reader::{ReadResult, Reader};
-use super::prim::{put_len, put_strings, put_u32, read_strings};
 use super::Codec;
+use super::prim::{put_len, put_strings, put_u32, read_strings};
 
 /// The typed value of a secure setting.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

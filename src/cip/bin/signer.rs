@@ -3,8 +3,8 @@
 
 use super::super::error::DecodeErrorKind;
 use super::super::reader::{ReadResult, Reader, Table};
-use super::prim::{field_indexes, put_indexes, put_len, put_u32};
 use super::Codec;
+use super::prim::{field_indexes, put_indexes, put_len, put_u32};
 
 /// `CertRoot`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
