@@ -14,4 +14,6 @@ pub mod cert;
 pub mod cip;
 pub mod fsio;
 pub mod model;
+pub mod report;
+pub mod suggest;
 pub mod xml;

@@ -14,7 +14,7 @@ pub struct Guid(pub Uuid);
 
 /// The GUID text was not a GUID.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("expected a GUID like {{8-4-4-4-12 hex digits}}, found `{0}`")]
+#[error("expected 32 hex digits grouped 8-4-4-4-12 in braces, like {{A244370E-44C9-4C06-B551-F6016E563076}}")]
 pub struct GuidError(pub String);
 
 impl Guid {

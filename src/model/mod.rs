@@ -37,10 +37,13 @@ pub use version::{Version, VersionError};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub enum PolicyType {
     /// `Base Policy`.
+    #[serde(rename = "Base Policy")]
     Base,
     /// `Supplemental Policy`: widens the trust of the base named by `BasePolicyID`.
+    #[serde(rename = "Supplemental Policy")]
     Supplemental,
     /// `AppID Tagging Policy`: tags processes, never blocks.
+    #[serde(rename = "AppID Tagging Policy")]
     AppIdTagging,
 }
 

@@ -1,1 +1,58 @@
-//! SiPolicy XML (in progress).
+//! SiPolicy XML: the front-end ([`read`]) into the model and the canonical back-end ([`write`]).
+//!
+//! ```
+//! let text = br#"<SiPolicy xmlns="urn:schemas-microsoft-com:sipolicy" PolicyType="Base Policy">
+//!   <VersionEx>10.0.0.1</VersionEx>
+//!   <PolicyID>{A244370E-44C9-4C06-B551-F6016E563076}</PolicyID>
+//!   <BasePolicyID>{A244370E-44C9-4C06-B551-F6016E563076}</BasePolicyID>
+//!   <PlatformID>{2E07F7E4-194C-4D20-B7C9-6F44A6C5A234}</PlatformID>
+//!   <Rules><Rule><Option>Enabled:UMCI</Option></Rule></Rules>
+//! </SiPolicy>"#;
+//! let doc = cipolicy::xml::read(text).unwrap();
+//! assert_eq!(doc.policy.version_ex.to_string(), "10.0.0.1");
+//! let canonical = cipolicy::xml::write(&doc.policy);
+//! assert_eq!(cipolicy::xml::read(canonical.as_bytes()).unwrap().policy, doc.policy);
+//! ```
+
+mod error;
+mod read;
+pub mod tree;
+mod write;
+
+pub use error::{LineIndex, Span, XmlError};
+pub use read::SourceMap;
+pub use write::write;
+
+use crate::model::Policy;
+
+/// A policy read from XML, with the positions of its parts and the decoded text (for snippets).
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// The policy.
+    pub policy: Policy,
+    /// Positions of the policy's parts in `text`.
+    pub source: SourceMap,
+    /// The document as decoded text.
+    pub text: String,
+}
+
+/// Reads a SiPolicy XML document (UTF-8 with or without BOM, or UTF-16 with BOM).
+pub fn read(bytes: &[u8]) -> Result<Document, XmlError> {
+    let text = tree::decode(bytes)?;
+    let root = tree::parse(&text)?;
+    let (policy, source) = read::policy_from_tree(&root)?;
+    Ok(Document {
+        policy,
+        source,
+        text: text.into_owned(),
+    })
+}
+
+/// True when the bytes look like an XML document (after an optional BOM and whitespace).
+pub fn looks_like_xml(bytes: &[u8]) -> bool {
+    let b = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    if b.starts_with(&[0xFF, 0xFE]) || b.starts_with(&[0xFE, 0xFF]) {
+        return true;
+    }
+    b.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'<')
+}

@@ -1,0 +1,55 @@
+//! Reading policy files of any supported kind, with errors that name the file and position.
+
+use std::path::Path;
+
+use cipolicy::model::Policy;
+use cipolicy::report::info::SourceInfo;
+use cipolicy::xml;
+
+use super::CliError;
+
+/// A policy read from a file.
+pub struct Loaded {
+    /// The policy.
+    pub policy: Policy,
+    /// What kind of file it was.
+    pub source: SourceInfo,
+    /// The XML document, when the input was XML.
+    pub xml: Option<xml::Document>,
+}
+
+/// Reads a file, mapping I/O errors to exit code 2.
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|e| CliError::input(format!("cannot read {}: {e}", path.display())))
+}
+
+/// Reads an XML policy.
+pub fn load_xml(path: &Path, bytes: &[u8]) -> Result<Loaded, CliError> {
+    let doc = xml::read(bytes).map_err(|e| CliError::input(format!("{}:{e}", path.display())))?;
+    Ok(Loaded {
+        policy: doc.policy.clone(),
+        source: SourceInfo {
+            kind: "xml".into(),
+            ..SourceInfo::default()
+        },
+        xml: Some(doc),
+    })
+}
+
+/// Reads a policy in any supported format, chosen by content, not by file name.
+pub fn load_policy(path: &Path) -> Result<Loaded, CliError> {
+    let bytes = read_bytes(path)?;
+    if bytes.is_empty() {
+        return Err(CliError::input(format!(
+            "{}: the file is empty; expected a policy (XML or binary)",
+            path.display()
+        )));
+    }
+    if xml::looks_like_xml(&bytes) {
+        return load_xml(path, &bytes);
+    }
+    Err(CliError::input(format!(
+        "{}: not an XML policy (binary policies are not supported yet)",
+        path.display()
+    )))
+}

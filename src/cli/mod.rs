@@ -1,0 +1,102 @@
+//! Subcommands. Each module holds its clap arguments and a `run` of a few lines.
+
+mod fmt;
+mod info;
+mod input;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Exit-code table shown in every `--help`.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  findings: validation errors, `--check` differences, failed verification, refused signing
+  2  bad input or usage: unreadable or malformed files, invalid arguments";
+
+/// Compiler and toolkit for Windows App Control for Business (WDAC) code-integrity policies.
+///
+/// Reads SiPolicy XML, binary policies (.cip, SiPolicy.p7b, signed or not) and allow-list specs;
+/// writes canonical XML and byte-exact binaries, deterministically, on any OS.
+#[derive(Debug, Parser)]
+#[command(name = "cipolicy", version, after_help = EXIT_CODES, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Fmt(fmt::Args),
+    Info(info::Args),
+}
+
+/// Output format for reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Text for people.
+    #[default]
+    Human,
+    /// JSON for pipelines.
+    Json,
+}
+
+/// A failure with the exit code it maps to.
+#[derive(Debug)]
+pub struct CliError {
+    /// Process exit code.
+    pub code: u8,
+    /// Message printed after `error: `.
+    pub message: String,
+}
+
+impl CliError {
+    /// Exit code 2: unreadable or malformed input, bad usage.
+    pub fn input(message: impl Into<String>) -> Self {
+        CliError {
+            code: 2,
+            message: message.into(),
+        }
+    }
+
+    /// Exit code 1: the input was read but the command's check failed.
+    pub fn findings(message: impl Into<String>) -> Self {
+        CliError {
+            code: 1,
+            message: message.into(),
+        }
+    }
+}
+
+/// Result of a subcommand: the exit code to end with.
+pub type CmdResult = Result<ExitCode, CliError>;
+
+/// Parses arguments, runs the subcommand, prints errors and maps them to exit codes.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Fmt(a) => fmt::run(a),
+        Command::Info(a) => info::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+/// Prints JSON to stdout.
+pub fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| CliError::input(format!("cannot encode JSON: {e}")))?;
+    println!("{text}");
+    Ok(())
+}
