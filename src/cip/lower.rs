@@ -531,7 +531,7 @@ fn lower_rule(cx: &mut Ctx<'_>, r: &FileRule, macros: &BTreeMap<&str, &str>) -> 
     }
     b.file_path = opt(&r.file_path);
     if !r.hotpatch.is_empty() {
-        cx.need(9, || here("hot-patch attributes"))?;
+        cx.need(9, || here("RequireHotpatchID or a hot-patch sequence"))?;
     }
     Ok(b)
 }

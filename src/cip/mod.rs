@@ -97,29 +97,18 @@ pub fn decompile_with(bytes: &[u8], sort: SortAlgorithm) -> Result<Policy, Decod
 
 /// Byte offset where the named structure starts (0 if not found).
 fn structure_offset(bytes: &[u8], structure: &str) -> usize {
-    let mut r = Reader::with_trace(bytes);
+    let mut r = Reader::finding(bytes, structure);
     let _ = BinPolicy::read(&mut r);
-    r.into_spans()
-        .into_iter()
-        .filter(|s| s.structure == structure)
-        .map(|s| s.start)
-        .min()
-        .unwrap_or(0)
+    r.into_spans().first().map_or(0, |s| s.start)
 }
 
 /// The innermost structure of a raw binary policy that contains byte `offset`, for diagnostics
 /// (`"section 3: FileRules[12].MaximumFileVersion"`). Reads as far as the bytes allow.
 pub fn locate(bytes: &[u8], offset: usize) -> String {
-    let mut r = Reader::with_trace(bytes);
+    let mut r = Reader::locating(bytes, offset);
     let failure = BinPolicy::read(&mut r).err();
-    let best = r
-        .into_spans()
-        .into_iter()
-        .filter(|s| s.start <= offset && offset < s.end)
-        .min_by_key(|s| s.end - s.start)
-        .map(|s| s.structure);
-    match (best, failure) {
-        (Some(s), _) => s,
+    match (r.into_spans().pop(), failure) {
+        (Some(s), _) => s.structure,
         (None, Some(e)) if offset >= e.offset => format!("{} (unreadable: {})", e.structure, e.kind),
         _ if offset >= bytes.len() => "past the end".to_string(),
         _ => "unknown".to_string(),

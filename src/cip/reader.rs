@@ -34,6 +34,16 @@ impl Table {
     }
 }
 
+/// What a tracing reader records. The targeted modes keep memory bounded on large inputs.
+enum Trace {
+    Off,
+    All(Vec<Span>),
+    /// Start of the first structure with this path.
+    Find(String, Option<usize>),
+    /// Smallest structure containing this offset.
+    Innermost(usize, Option<Span>),
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Frame {
     name: &'static str,
@@ -57,7 +67,7 @@ pub struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
     frames: Vec<Frame>,
-    trace: Option<Vec<Span>>,
+    trace: Trace,
     lens: [usize; 5],
 }
 
@@ -71,7 +81,7 @@ impl<'a> Reader<'a> {
             buf,
             pos: 0,
             frames: Vec::new(),
-            trace: None,
+            trace: Trace::Off,
             lens: [0; 5],
         }
     }
@@ -79,14 +89,43 @@ impl<'a> Reader<'a> {
     /// A reader that records the span of every structure it reads.
     pub fn with_trace(buf: &'a [u8]) -> Self {
         Reader {
-            trace: Some(Vec::new()),
+            trace: Trace::All(Vec::new()),
             ..Reader::new(buf)
         }
     }
 
-    /// The spans recorded so far (empty without tracing).
+    /// A reader that notes where the first structure named `structure` starts.
+    pub fn finding(buf: &'a [u8], structure: &str) -> Self {
+        Reader {
+            trace: Trace::Find(structure.to_string(), None),
+            ..Reader::new(buf)
+        }
+    }
+
+    /// A reader that notes the smallest structure containing byte `offset`.
+    pub fn locating(buf: &'a [u8], offset: usize) -> Self {
+        Reader {
+            trace: Trace::Innermost(offset, None),
+            ..Reader::new(buf)
+        }
+    }
+
+    /// The spans recorded (all of them with [`Reader::with_trace`], the one found with
+    /// [`Reader::finding`] or [`Reader::locating`]).
     pub fn into_spans(self) -> Vec<Span> {
-        self.trace.unwrap_or_default()
+        match self.trace {
+            Trace::Off => Vec::new(),
+            Trace::All(v) => v,
+            Trace::Find(structure, start) => start
+                .map(|start| Span {
+                    start,
+                    end: start,
+                    structure,
+                })
+                .into_iter()
+                .collect(),
+            Trace::Innermost(_, best) => best.into_iter().collect(),
+        }
     }
 
     /// Current offset.
@@ -131,14 +170,21 @@ impl<'a> Reader<'a> {
         // On error the frame stays pushed: the error already holds the path and the reader is
         // abandoned.
         let v = f(self)?;
-        if self.trace.is_some() {
+        let end = self.pos;
+        let record = match &self.trace {
+            Trace::Off | Trace::Find(_, Some(_)) => false,
+            Trace::All(_) | Trace::Find(_, None) => true,
+            Trace::Innermost(at, best) => {
+                start <= *at && *at < end && best.as_ref().is_none_or(|b| end - start < b.end - b.start)
+            }
+        };
+        if record {
             let structure = self.path();
-            if let Some(t) = self.trace.as_mut() {
-                t.push(Span {
-                    start,
-                    end: self.pos,
-                    structure,
-                });
+            match &mut self.trace {
+                Trace::All(v) => v.push(Span { start, end, structure }),
+                Trace::Find(want, found) if *want == structure => *found = Some(start),
+                Trace::Innermost(_, best) => *best = Some(Span { start, end, structure }),
+                _ => {}
             }
         }
         self.frames.pop();
@@ -354,5 +400,23 @@ mod tests {
         let spans = r.into_spans();
         assert_eq!(spans[0].structure, "section 3: FileRules[1].AppIDs");
         assert_eq!((spans[0].start, spans[0].end), (0, 8));
+    }
+
+    #[test]
+    fn targeted_traces() {
+        let buf = [0u8; 12];
+        let read = |r: &mut Reader<'_>| {
+            r.item("A", 0, |r| r.field("x", |r| r.u32()))?;
+            r.item("A", 1, |r| {
+                r.field("x", |r| r.u32())?;
+                r.field("y", |r| r.u32())
+            })
+        };
+        let mut r = Reader::locating(&buf, 9);
+        read(&mut r).unwrap();
+        assert_eq!(r.into_spans()[0].structure, "A[1].y");
+        let mut r = Reader::finding(&buf, "A[1]");
+        read(&mut r).unwrap();
+        assert_eq!(r.into_spans()[0].start, 4);
     }
 }
