@@ -1,5 +1,7 @@
 //! Subcommands. Each module holds its clap arguments and a `run` of a few lines.
 
+mod compile;
+mod decompile;
 mod fmt;
 mod info;
 mod input;
@@ -28,6 +30,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Compile(compile::Args),
+    Decompile(decompile::Args),
     Fmt(fmt::Args),
     Info(info::Args),
 }
@@ -82,6 +86,8 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Compile(a) => compile::run(a),
+        Command::Decompile(a) => decompile::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Info(a) => info::run(a),
     };
