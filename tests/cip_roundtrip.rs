@@ -82,3 +82,37 @@ fn decompile_is_idempotent_through_binary_view() {
         assert_eq!(cip::binary_view_with(&p, &opts), p, "{}", f.display());
     }
 }
+
+/// The raw policy inside a CMS SignedData file. Test-only: the library leaves CMS to `sign`.
+fn cms_content(bytes: &[u8]) -> Vec<u8> {
+    use der::Decode;
+    let ci = cms::content_info::ContentInfo::from_der(bytes).unwrap();
+    let sd: cms::signed_data::SignedData = ci.content.decode_as().unwrap();
+    let econtent = sd.encap_content_info.econtent.unwrap();
+    // eContent is an OCTET STRING holding the policy.
+    let os: der::asn1::OctetString = econtent.decode_as().unwrap();
+    os.as_bytes().to_vec()
+}
+
+#[test]
+fn microsoft_signed_policy_round_trips() {
+    let Some(corpus) = common::corpus() else { return };
+    let files = common::files_with_ext(&corpus.join("signed"), &[".p7b"]);
+    assert!(!files.is_empty());
+    for f in files {
+        let raw = cms_content(&std::fs::read(&f).unwrap());
+        assert_eq!(format_version(&raw), 5, "{}", f.display());
+        let policy = cip::decompile(&raw).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        let opts = CompileOptions {
+            format_version: 5,
+            ..CompileOptions::default()
+        };
+        let c = cip::compile(&policy, &opts).unwrap();
+        assert!(
+            c.bytes == raw,
+            "{}: {:?}",
+            f.display(),
+            first_difference(&raw, &c.bytes)
+        );
+    }
+}
