@@ -537,7 +537,7 @@ fn lower_rule(cx: &mut Ctx<'_>, r: &FileRule, macros: &BTreeMap<&str, &str>) -> 
 }
 
 /// Section 9: each Allow rule with `RequireHotpatchID` records its target and the target's
-/// sequence range ([S1]).
+/// sequence range (\[S1\]).
 fn lower_hotpatches(
     cx: &mut Ctx<'_>,
     sorted: &[&FileRule],
@@ -612,7 +612,7 @@ fn lower_artifacts<'a>(cx: &mut Ctx<'a>, opts: &CompileOptions) -> R<(Vec<BinArt
     Ok((sorted, ids))
 }
 
-/// Sort key of an artifact rule (AppControl Manager's order, [S1]).
+/// Sort key of an artifact rule (AppControl Manager's order, \[S1\]).
 pub(crate) type ArtifactKey = (u32, u32, Option<Vec<u16>>, Option<Vec<u16>>, Version, Version, Vec<u8>);
 
 /// Builds the artifact sort key; `name`/`description` as written (absent sorts first).

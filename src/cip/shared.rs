@@ -23,7 +23,7 @@ pub const LEGACY_TYPE_IDS: [&str; 6] = [
     "{D2BDA982-CCF6-4344-AC5B-0B44427B6816}", // driver policy, DriverSiPolicy.p7b
 ];
 
-/// Option bits an AppID Tagging policy always carries (AppControl Manager, [S1]).
+/// Option bits an AppID Tagging policy always carries (AppControl Manager, \[S1\]).
 pub const APPID_TAGGING_OPTIONS: [OptionKind; 5] = [
     OptionKind::AuditMode,
     OptionKind::Umci,
@@ -215,7 +215,7 @@ impl MacroTable {
     }
 }
 
-/// Provider/Key/ValueName of the settings the compiler derives (AppControl Manager, [S1]).
+/// Provider/Key/ValueName of the settings the compiler derives (AppControl Manager, \[S1\]).
 pub mod derived {
     /// `WDACAppId`.
     pub const APPID_PROVIDER: &str = "WDACAppId";

@@ -103,7 +103,7 @@ impl Codec for BinSetting {
     }
 }
 
-/// The value of one app setting definition. Known only from AppControl Manager (§5.6, [S1]); the
+/// The value of one app setting definition. Known only from AppControl Manager (§5.6, \[S1\]); the
 /// one-byte tags break the 4-byte alignment of everything after them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum BinAppValue {
