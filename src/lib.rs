@@ -15,5 +15,6 @@ pub mod cip;
 pub mod fsio;
 pub mod model;
 pub mod report;
+pub mod scan;
 pub mod suggest;
 pub mod xml;

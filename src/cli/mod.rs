@@ -3,8 +3,10 @@
 mod compile;
 mod decompile;
 mod fmt;
+mod hash;
 mod info;
 mod input;
+mod scan;
 
 use std::process::ExitCode;
 
@@ -33,7 +35,9 @@ enum Command {
     Compile(compile::Args),
     Decompile(decompile::Args),
     Fmt(fmt::Args),
+    Hash(hash::Args),
     Info(info::Args),
+    Scan(scan::Args),
 }
 
 /// Output format for reports.
@@ -89,7 +93,9 @@ pub fn main() -> ExitCode {
         Command::Compile(a) => compile::run(a),
         Command::Decompile(a) => decompile::run(a),
         Command::Fmt(a) => fmt::run(a),
+        Command::Hash(a) => hash::run(a),
         Command::Info(a) => info::run(a),
+        Command::Scan(a) => scan::run(a),
     };
     match result {
         Ok(code) => code,
