@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use cipolicy::cip::{self, CompileOptions};
 use cipolicy::spec::{self, BuildOptions, XmlReadError};
 use cipolicy::{fsio, xml};
 
@@ -26,6 +27,9 @@ pub struct Args {
     /// Output folder (created when missing).
     #[arg(short, long, default_value = ".")]
     output: PathBuf,
+    /// Binary format version to write (1-11; default 8, what current Microsoft tooling ships).
+    #[arg(long, value_name = "N")]
+    format_version: Option<u32>,
 }
 
 /// Reads SiPolicy XML for includes and `base` references.
@@ -72,16 +76,24 @@ pub fn run(a: Args) -> CmdResult {
             if n == 1 { "" } else { "s" }
         ))
     })?;
+    let mut copts = CompileOptions::default();
+    if let Some(v) = a.format_version {
+        copts.format_version = v;
+    }
+    // Compile before writing anything, so a policy the binary cannot express leaves no artifact.
+    let compiled = cip::compile(&built.policy, &copts).map_err(|e| CliError::input(format!("cannot compile: {e}")))?;
+    for w in &compiled.warnings {
+        eprintln!("warning: {w}");
+    }
     std::fs::create_dir_all(&a.output)
         .map_err(|e| CliError::input(format!("cannot create {}: {e}", a.output.display())))?;
     let xml_path = a.output.join(built.xml_file_name());
+    let bin_path = a.output.join(built.binary_file_name());
     let text = xml::write(&built.policy);
-    fsio::write_atomic(&xml_path, text.as_bytes())
-        .map_err(|e| CliError::input(format!("cannot write {}: {e}", xml_path.display())))?;
-    println!("wrote {}", xml_path.display());
-    eprintln!(
-        "note: {} not written: the binary policy compiler is not in this build yet",
-        built.binary_file_name()
-    );
+    for (path, bytes) in [(&xml_path, text.as_bytes()), (&bin_path, compiled.bytes.as_slice())] {
+        fsio::write_atomic(path, bytes)
+            .map_err(|e| CliError::input(format!("cannot write {}: {e}", path.display())))?;
+        println!("wrote {}", path.display());
+    }
     Ok(ExitCode::SUCCESS)
 }
