@@ -37,6 +37,15 @@ fn verify_microsoft_policy_exit_codes_and_json() {
         "4E80BE107C860DE896384B3EFF50504DC2D76AC7151DF3102A4450637A032146"
     );
     assert_eq!(v["cms"]["signers"][0]["signature_algorithm"]["name"], "rsaEncryption");
+    // The embedded policy is decoded: Microsoft's in-box policy keeps option 6 and names no
+    // UpdatePolicySigner, which is reported as a warning.
+    let update = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "policy.update_signer")
+        .unwrap();
+    assert_eq!(update["status"], "warn");
 
     // Expired at a later time: exit 1.
     let out = cipolicy()
@@ -76,10 +85,11 @@ fn sign_then_verify_round_trip() {
             .output()
             .unwrap()
     };
-    // Without the binary codec the policy cannot be checked: refused (exit 1) unless forced.
+    // The corpus policy keeps option 6 and has no UpdatePolicySigners: refused (exit 1) unless
+    // forced, and nothing is written.
     let out = sign(&[]);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("could not be decoded"));
+    insta::assert_snapshot!("cli_sign_refuses_corpus_policy", String::from_utf8_lossy(&out.stderr));
     assert!(!out_file.exists());
     let out = sign(&["--force"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
@@ -139,4 +149,86 @@ fn sign_then_verify_round_trip() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("CIPOLICY_PKCS12_PASSWORD"));
+}
+
+/// A policy written as XML whose UpdatePolicySigner is the test PCA: signed without --force,
+/// verified with the match named, and checked against a newer previous version.
+#[test]
+fn sign_xml_policy_with_matching_update_signer() {
+    use cipolicy::model::{CertRoot, Id, Policy, Signer};
+    let Some(pki) = Pki::new("cli-sign-xml") else { return };
+    let pca = cipolicy::cert::ParsedCert::all_from_pem_or_der(&pki.read("pca.pem"))
+        .unwrap()
+        .remove(0);
+    let tbs = pca.facts.tbs_hash.clone().unwrap();
+    let mut p = Policy::new_base("{5D1A4B7C-0E6F-4C1B-9A53-7E2B8C0D1F42}".parse().unwrap());
+    p.version_ex = "10.0.0.1".parse().unwrap();
+    let mut s = Signer::new("ID_SIGNER_S_UPDATE", CertRoot::Tbs(tbs.parse().unwrap()));
+    s.name = Some("Contoso Test PCA".into());
+    p.signers.push(s);
+    p.update_policy_signers.push(Id::from("ID_SIGNER_S_UPDATE"));
+    std::fs::write(pki.path("policy.xml"), cipolicy::xml::write(&p)).unwrap();
+    let mut newer = p.clone();
+    newer.version_ex = "10.0.0.2".parse().unwrap();
+    std::fs::write(pki.path("newer.xml"), cipolicy::xml::write(&newer)).unwrap();
+
+    let signed = pki.path("policy.p7b");
+    let out = cipolicy()
+        .arg("sign")
+        .arg(pki.path("policy.xml"))
+        .arg("--cert")
+        .arg(pki.path("leaf.pem"))
+        .arg("--key")
+        .arg(pki.path("leaf.key"))
+        .arg("--chain")
+        .arg(pki.path("pca.pem"))
+        .arg("-o")
+        .arg(&signed)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // The content is what `cipolicy compile` writes.
+    let compiled = cipolicy::cip::compile(&p, &Default::default()).unwrap().bytes;
+    assert_eq!(
+        cipolicy::sign::unwrap(&std::fs::read(&signed).unwrap())
+            .unwrap()
+            .content,
+        compiled
+    );
+
+    let verify = |extra: &[&str]| {
+        cipolicy()
+            .arg("verify")
+            .arg(&signed)
+            .arg("--trust")
+            .arg(pki.path("root.pem"))
+            .args(["--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = verify(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let m = &v["update_policy_signers"][0];
+    assert_eq!(m["result"], "matched");
+    assert_eq!(m["cert_index"], 1);
+    assert_eq!(m["cert_subject"], "Contoso Test PCA");
+    assert_eq!(m["tbs_hash"], tbs.as_str());
+
+    // Anti-rollback: the previous (deployed) policy is newer.
+    let out = verify(&["--previous", pki.path("newer.xml").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let failed: Vec<&str> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["previous.version"]);
+    // The signed file itself as --previous: same version, accepted.
+    let out = verify(&["--previous", signed.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
 }

@@ -253,8 +253,8 @@ fn corrupted_files_never_panic() {
     }
 }
 
-/// The shape of the real embedded driver policy, as the binary codec (branch `cip`) decodes it:
-/// option 6 set and no UpdatePolicySigners. Microsoft's in-box policies are trusted through
+/// The shape of the real embedded driver policy (see `real_embedded_policy_verifies`): option 6
+/// set and no UpdatePolicySigners. Microsoft's in-box policies are trusted through
 /// Microsoft's signature, so this is a warning, not a failure; without option 6 it fails.
 #[test]
 fn microsoft_policy_shape_without_update_signers() {
@@ -287,4 +287,30 @@ fn microsoft_policy_shape_without_update_signers() {
     let r = sign::verify(&ms.bytes, &opts);
     assert!(!r.ok);
     insta::assert_snapshot!("verify_rejects_no_update_signers", failures(&r));
+}
+
+/// The real embedded policy, decoded by the binary codec: Microsoft's driver policy keeps
+/// option 6 and names no UpdatePolicySigner, and still verifies (with those two warnings).
+#[test]
+fn real_embedded_policy_verifies() {
+    let Some(ms) = ms() else { return };
+    let content = sign::unwrap(&ms.bytes).unwrap().content;
+    let policy = cipolicy::cip::decompile(&content).unwrap();
+    assert_eq!(policy.version_ex.to_string(), "10.0.17689.0");
+    assert!(policy.update_policy_signers.is_empty());
+    let opts = VerifyOptions {
+        trust: vec![ms.root.clone()],
+        time: at_2018(),
+        policy: Some(&policy),
+        ..Default::default()
+    };
+    let r = sign::verify(&ms.bytes, &opts);
+    assert!(r.ok, "{}", sign::render_human(&r));
+    let warned: Vec<&str> = r
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Warn)
+        .map(|c| c.code)
+        .collect();
+    assert_eq!(warned, ["policy.update_signer", "policy.option6"]);
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use cipolicy::model::Policy;
 use cipolicy::sign::{self, DigestAlg, SignError, SignOptions, SigningIdentity};
-use cipolicy::{fsio, xml};
+use cipolicy::{cip, fsio, xml};
 
 use super::{CliError, CmdResult, input};
 
@@ -22,7 +22,8 @@ pub const PKCS12_PASSWORD_ENV: &str = "CIPOLICY_PKCS12_PASSWORD";
 #[derive(Debug, clap::Args)]
 #[command(after_help = super::EXIT_CODES)]
 pub struct Args {
-    /// Binary policy (.cip) to sign.
+    /// Policy to sign: a binary (.cip, unsigned SiPolicy.p7b) or XML, which is compiled first
+    /// with the defaults of `cipolicy compile`.
     policy: PathBuf,
     /// Signer certificate, PEM or DER (further PEM certificates in the file join the chain).
     #[arg(long, required_unless_present = "pkcs12", conflicts_with = "pkcs12")]
@@ -59,7 +60,7 @@ pub fn run(a: Args) -> CmdResult {
     let bytes = input::read_bytes(&a.policy)?;
     let (content, policy) = policy_input(&a.policy, &bytes)?;
     let identity = load_identity(&a)?;
-    let base = a.base.as_deref().map(input::load_policy).transpose()?;
+    let base = a.base.as_deref().map(load_related).transpose()?;
     let signing_time = a
         .signing_time
         .as_deref()
@@ -70,7 +71,7 @@ pub fn run(a: Args) -> CmdResult {
         digest: DigestAlg::parse(&a.digest).unwrap_or_default(),
         signing_time,
         policy: policy.as_ref(),
-        base: base.as_ref().map(|b| &b.policy),
+        base: base.as_ref(),
         force: a.force,
     };
     let signed = match sign::sign(&content, &opts) {
@@ -100,15 +101,17 @@ fn default_output(input: &Path) -> PathBuf {
     }
 }
 
-/// The bytes to sign and, when it can be decoded, the policy they hold.
+/// The bytes to sign and, when it can be decoded, the policy they hold. XML is compiled with
+/// the defaults of `cipolicy compile` (format version 8, legacy sort).
 fn policy_input(path: &Path, bytes: &[u8]) -> Result<(Vec<u8>, Option<Policy>), CliError> {
     if xml::looks_like_xml(bytes) {
-        // The binary compiler (`cipolicy::cip`) is not in this build yet.
-        return Err(CliError::input(format!(
-            "{}: signing an XML policy needs the binary compiler, which this build lacks; compile it to .cip \
-             (ConvertFrom-CIPolicy) and sign the .cip",
-            path.display()
-        )));
+        let loaded = input::load_xml(path, bytes)?;
+        let compiled = cip::compile(&loaded.policy, &cip::CompileOptions::default())
+            .map_err(|e| CliError::input(format!("{}: cannot compile: {e}", path.display())))?;
+        for w in &compiled.warnings {
+            eprintln!("warning: {}: {w}", path.display());
+        }
+        return Ok((compiled.bytes, Some(loaded.policy)));
     }
     let u = sign::unwrap(bytes).map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
     if u.cms.is_some() {
@@ -117,14 +120,35 @@ fn policy_input(path: &Path, bytes: &[u8]) -> Result<(Vec<u8>, Option<Policy>), 
             path.display()
         )));
     }
-    let policy = decode_binary(&u.content);
+    let policy = decode_binary(path, &u.content);
     Ok((u.content, policy))
 }
 
-/// The decoded binary policy. `None` until the binary codec (`cipolicy::cip`) lands: signing
+/// The decoded binary policy, or `None` (with a note) when the codec cannot read it: signing
 /// then refuses with "the policy could not be decoded" unless --force is given.
-pub fn decode_binary(_content: &[u8]) -> Option<Policy> {
-    None
+pub fn decode_binary(path: &Path, content: &[u8]) -> Option<Policy> {
+    match cip::decompile(content) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            eprintln!(
+                "note: {}: the embedded binary policy could not be decoded: {e}",
+                path.display()
+            );
+            None
+        }
+    }
+}
+
+/// Reads a policy given beside the one being signed or verified (`--base`, `--previous`): XML,
+/// a binary, or a signed binary.
+pub fn load_related(path: &Path) -> Result<Policy, CliError> {
+    let bytes = input::read_bytes(path)?;
+    if xml::looks_like_xml(&bytes) {
+        return Ok(input::load_xml(path, &bytes)?.policy);
+    }
+    let u = sign::unwrap(&bytes).map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+    cip::decompile(&u.content)
+        .map_err(|e| CliError::input(format!("{}: not a readable binary policy: {e}", path.display())))
 }
 
 fn load_identity(a: &Args) -> Result<SigningIdentity, CliError> {

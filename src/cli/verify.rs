@@ -26,8 +26,8 @@ pub struct Args {
     /// so the result never depends on the clock.
     #[arg(long)]
     time: Option<String>,
-    /// The policy this one replaces (XML, or a binary once supported): same PolicyID, VersionEx
-    /// not lower, and the signer must satisfy its UpdatePolicySigners.
+    /// The policy this one replaces (XML, binary or signed): same PolicyID, VersionEx not lower,
+    /// and the signer must satisfy its UpdatePolicySigners.
     #[arg(long)]
     previous: Option<PathBuf>,
     /// Base policy of a supplemental: the signer must match its SupplementalPolicySigners.
@@ -51,17 +51,17 @@ pub fn run(a: Args) -> CmdResult {
         .as_deref()
         .map(|t| sign::parse_time(t).map_err(|e| CliError::input(format!("--time: {e}"))))
         .transpose()?;
-    let previous = a.previous.as_deref().map(input::load_policy).transpose()?;
-    let base = a.base.as_deref().map(input::load_policy).transpose()?;
+    let previous = a.previous.as_deref().map(super::sign::load_related).transpose()?;
+    let base = a.base.as_deref().map(super::sign::load_related).transpose()?;
     let policy = sign::unwrap(&bytes)
         .ok()
-        .and_then(|u| super::sign::decode_binary(&u.content));
+        .and_then(|u| super::sign::decode_binary(&a.file, &u.content));
     let opts = VerifyOptions {
         trust,
         time,
         policy: policy.as_ref(),
-        previous: previous.as_ref().map(|p| &p.policy),
-        base: base.as_ref().map(|p| &p.policy),
+        previous: previous.as_ref(),
+        base: base.as_ref(),
     };
     let report = sign::verify(&bytes, &opts);
     match a.format {
