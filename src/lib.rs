@@ -17,6 +17,7 @@ pub mod fsio;
 pub mod model;
 pub mod report;
 pub mod scan;
+pub mod sign;
 pub mod spec;
 pub mod suggest;
 pub mod xml;

@@ -8,6 +8,8 @@ mod hash;
 mod info;
 mod input;
 mod scan;
+mod sign;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -40,6 +42,8 @@ enum Command {
     Hash(hash::Args),
     Info(info::Args),
     Scan(scan::Args),
+    Sign(sign::Args),
+    Verify(verify::Args),
 }
 
 /// Output format for reports.
@@ -99,6 +103,8 @@ pub fn main() -> ExitCode {
         Command::Hash(a) => hash::run(a),
         Command::Info(a) => info::run(a),
         Command::Scan(a) => scan::run(a),
+        Command::Sign(a) => sign::run(a),
+        Command::Verify(a) => verify::run(a),
     };
     match result {
         Ok(code) => code,
