@@ -48,7 +48,10 @@ fn info_json_of_diverse_corpus_policies() {
             "binary_supplemental",
             "pairs/mattmcphee--application-policies--supplemental-epicgameslauncher-1570-v01/{08794066-CDF7-4252-865E-9CC9C1426E64}.cip",
         ),
-        ("signed_microsoft_driver_policy", "signed/hbkmon-testing-repo/driversipolicy.b3b713d.p7b"),
+        (
+            "signed_microsoft_driver_policy",
+            "signed/hbkmon-testing-repo/driversipolicy.b3b713d.p7b",
+        ),
     ] {
         insta::assert_json_snapshot!(name, info_json(&corpus.join(rel)));
     }

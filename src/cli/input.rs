@@ -62,7 +62,10 @@ pub fn load_binary(path: &Path, bytes: &[u8]) -> Result<Loaded, CliError> {
         .iter()
         .flat_map(|c| &c.signers)
         .map(|s| SignerSummary {
-            subject: s.subject.clone().unwrap_or_else(|| "(certificate not in the file)".into()),
+            subject: s
+                .subject
+                .clone()
+                .unwrap_or_else(|| "(certificate not in the file)".into()),
             issuer: s.issuer.clone().unwrap_or_default(),
             tbs_hash: s.tbs_hash.clone(),
         })
@@ -70,7 +73,12 @@ pub fn load_binary(path: &Path, bytes: &[u8]) -> Result<Loaded, CliError> {
     Ok(Loaded {
         policy,
         source: SourceInfo {
-            kind: if unwrapped.cms.is_some() { "signed binary" } else { "binary" }.into(),
+            kind: if unwrapped.cms.is_some() {
+                "signed binary"
+            } else {
+                "binary"
+            }
+            .into(),
             format_version: content.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
             signers,
         },
