@@ -16,4 +16,5 @@ pub mod fsio;
 pub mod model;
 pub mod report;
 pub mod suggest;
+pub mod valid;
 pub mod xml;

@@ -3,6 +3,7 @@
 mod fmt;
 mod info;
 mod input;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -30,6 +31,7 @@ pub struct Cli {
 enum Command {
     Fmt(fmt::Args),
     Info(info::Args),
+    Validate(validate::Args),
 }
 
 /// Output format for reports.
@@ -84,6 +86,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Fmt(a) => fmt::run(a),
         Command::Info(a) => info::run(a),
+        Command::Validate(a) => validate::run(a),
     };
     match result {
         Ok(code) => code,
