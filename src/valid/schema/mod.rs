@@ -176,7 +176,11 @@ fn sequence(el: &Element, ps: &[Particle], out: &mut Vec<Finding>) {
                 out.push(Finding::new(
                     Code::XS004,
                     at(c.span),
-                    format!("<{}> may appear at most {} time(s) in <{}>", c.name, ps[i].max, el.name),
+                    if ps[i].max == 1 {
+                        format!("<{}> may appear only once in <{}>", c.name, el.name)
+                    } else {
+                        format!("<{}> may appear at most {} times in <{}>", c.name, ps[i].max, el.name)
+                    },
                 ));
                 return;
             }
@@ -185,11 +189,24 @@ fn sequence(el: &Element, ps: &[Particle], out: &mut Vec<Finding>) {
         }
         let have = |j: usize| if j == i { count } else { 0 };
         if let Some(q) = (i..pos).find(|&j| have(j) < ps[j].min) {
-            out.push(Finding::new(
-                Code::XS002,
-                at(c.span),
-                format!("<{}> needs <{}> before <{}>", el.name, ps[q].decl.name, c.name),
-            ));
+            let later = el.children.iter().any(|d| d.name == ps[q].decl.name);
+            out.push(if later {
+                Finding::new(
+                    Code::XS003,
+                    at(c.span),
+                    format!("<{}> comes before <{}> in <{}>", c.name, ps[q].decl.name, el.name),
+                )
+                .with_help(format!(
+                    "the children of <{}> must come in this order: {order}",
+                    el.name
+                ))
+            } else {
+                Finding::new(
+                    Code::XS002,
+                    at(c.span),
+                    format!("<{}> needs <{}> before <{}>", el.name, ps[q].decl.name, c.name),
+                )
+            });
             return;
         }
         i = pos;

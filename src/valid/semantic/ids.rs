@@ -31,11 +31,17 @@ fn duplicates<'a>(cx: &mut Ctx<'_>, what: &str, ids: impl Iterator<Item = (&'a s
         match first.get(id) {
             Some(prev) => {
                 let prev_at = cx.loc(prev).to_string();
-                cx.emit(
-                    Code::ID003,
-                    &path,
-                    format!("{what} ID `{id}` is already used (at {prev_at})"),
-                );
+                let msg = format!("{what} ID `{id}` is already used (at {prev_at})");
+                if what == "file rule" {
+                    cx.emit_help(
+                        Code::ID003,
+                        &path,
+                        msg,
+                        "Allow, Deny, FileAttrib and FileRule IDs share one namespace",
+                    );
+                } else {
+                    cx.emit(Code::ID003, &path, msg);
+                }
             }
             None => {
                 first.insert(id, path);
@@ -80,7 +86,7 @@ pub fn check(cx: &mut Ctx<'_>) {
     );
     duplicates(
         cx,
-        "file rule (Allow, Deny, FileAttrib and FileRule share one namespace)",
+        "file rule",
         p.file_rules
             .iter()
             .enumerate()

@@ -136,7 +136,9 @@ pub fn check(cx: &mut Ctx<'_>) {
     }
 
     // UN008
-    if !p.has_option(OptionKind::Umci)
+    // Supplementals inherit their options from the base.
+    if p.effective_type() == PolicyType::Base
+        && !p.has_option(OptionKind::Umci)
         && let Some(i) = p.signing_scenarios.iter().position(|s| s.value == SCENARIO_USER)
     {
         cx.emit_help(
