@@ -394,6 +394,11 @@ pub fn markdown() -> String {
          codes whose presence means the XSD itself (as libxml2 applies it) rejects the document.\n\n",
     );
     out.push_str(
+        "Evidence keys (`§3.2`, `[S1]`, `[code]`) refer to the validation catalogue kept for the project's \
+         developers (`validation.md`, with its source list); issue numbers are on the named GitHub \
+         repositories.\n\n",
+    );
+    out.push_str(
         "Targets (`--target`): win10-1607, win10-1709, win10-1803, win10-1903, win10-2004, win11-21h2, \
          win11-22h2, server2016, server2019, server2022, server2025, portable.\n\n",
     );

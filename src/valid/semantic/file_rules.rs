@@ -64,7 +64,7 @@ fn path_variables(path: &str) -> Vec<&str> {
 
 fn is_pe_name(stem: &str) -> bool {
     let s = stem.to_ascii_lowercase();
-    [".exe", ".dll", ".sys", ".ocx", ".cpl", ".scr", ".efi", ".drv", ".mui"]
+    [".exe", ".dll", ".ocx", ".cpl", ".scr", ".efi", ".mui"]
         .iter()
         .any(|x| s.ends_with(x))
 }
@@ -434,6 +434,8 @@ fn hash_sets(cx: &mut Ctx<'_>) {
         if !set.sha256 {
             missing.push("SHA-256");
         }
+        // Microsoft's own driver block list has no page hashes for drivers, so drivers are held
+        // only to the SHA-256 requirement (`is_pe_name` leaves `.sys` out).
         if !set.page && is_pe_name(&stem) {
             missing.push("page-hash");
         }
