@@ -1,9 +1,16 @@
 //! Subcommands. Each module holds its clap arguments and a `run` of a few lines.
 
+mod build;
+mod compile;
+mod decompile;
 mod fmt;
+mod hash;
 mod info;
 mod input;
+mod scan;
+mod sign;
 mod validate;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -29,8 +36,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Build(build::Args),
+    Compile(compile::Args),
+    Decompile(decompile::Args),
     Fmt(fmt::Args),
+    Hash(hash::Args),
     Info(info::Args),
+    Scan(scan::Args),
+    Sign(sign::Args),
+    Verify(verify::Args),
     Validate(validate::Args),
 }
 
@@ -84,8 +98,15 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Build(a) => build::run(a),
+        Command::Compile(a) => compile::run(a),
+        Command::Decompile(a) => decompile::run(a),
         Command::Fmt(a) => fmt::run(a),
+        Command::Hash(a) => hash::run(a),
         Command::Info(a) => info::run(a),
+        Command::Scan(a) => scan::run(a),
+        Command::Sign(a) => sign::run(a),
+        Command::Verify(a) => verify::run(a),
         Command::Validate(a) => validate::run(a),
     };
     match result {

@@ -3,41 +3,32 @@
 
 use std::path::PathBuf;
 
+pub mod pki;
+
 /// The shared corpus folder: `$CIPOLICY_CORPUS`, else `../shared/corpus` beside the project.
-/// Returns `None` (after printing a notice) when it is absent, so corpus tests skip visibly.
+/// Returns `None` (after printing a notice) when it is absent, so corpus tests skip visibly;
+/// under `CI=true` an absent folder fails the test instead.
 pub fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("CIPOLICY_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        if std::env::var_os("CI").is_some_and(|v| v == "true") && std::env::var_os("CIPOLICY_ALLOW_NO_CORPUS").is_none()
-        {
-            panic!("corpus folder {} is absent under CI=true", dir.display());
-        }
-        eprintln!(
-            "NOTICE: corpus folder {} is absent; skipping corpus test",
-            dir.display()
-        );
-        None
-    }
+    shared_dir("CIPOLICY_CORPUS", "corpus")
 }
 
-/// The shared fixtures folder (`$CIPOLICY_FIXTURES`, else `../shared/fixtures`).
+/// The shared fixtures folder (`$CIPOLICY_FIXTURES`, else `../shared/fixtures`), same rules.
 pub fn fixtures() -> Option<PathBuf> {
-    let dir = std::env::var_os("CIPOLICY_FIXTURES")
+    shared_dir("CIPOLICY_FIXTURES", "fixtures")
+}
+
+fn shared_dir(var: &str, name: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os(var)
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"));
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared").join(name));
     if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "NOTICE: fixtures folder {} is absent; skipping fixture test",
-            dir.display()
-        );
-        None
+        return Some(dir);
     }
+    if std::env::var_os("CI").is_some_and(|v| v == "true") && std::env::var_os("CIPOLICY_ALLOW_NO_CORPUS").is_none() {
+        panic!("{name} folder {} is absent under CI=true (set {var})", dir.display());
+    }
+    eprintln!("NOTICE: {name} folder {} is absent; skipping", dir.display());
+    None
 }
 
 /// Every file under `dir` (recursively) whose name ends with one of `exts` (case-insensitive),
@@ -61,4 +52,36 @@ pub fn files_with_ext(dir: &std::path::Path, exts: &[&str]) -> Vec<PathBuf> {
     }
     out.sort();
     out
+}
+
+/// The `openssl` binary: `$OPENSSL`, else `/usr/bin/openssl`, else `openssl` on PATH. Returns
+/// `None` (after a notice) when it cannot run; under `CI=true` a missing openssl fails the test.
+pub fn openssl() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("OPENSSL").map(PathBuf::from),
+        Some(PathBuf::from("/usr/bin/openssl")),
+        Some(PathBuf::from("openssl")),
+    ];
+    for c in candidates.into_iter().flatten() {
+        if std::process::Command::new(&c)
+            .arg("version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            return Some(c);
+        }
+    }
+    if std::env::var_os("CI").is_some_and(|v| v == "true") {
+        panic!("openssl is not installed but CI=true");
+    }
+    eprintln!("NOTICE: openssl not found; skipping a test that needs it");
+    None
+}
+
+/// A fresh empty scratch folder under the target dir, unique to `name` and this process.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
