@@ -45,18 +45,90 @@ fn exit_codes() {
 }
 
 #[test]
-fn inputs_not_supported_yet_are_reported_as_unreadable() {
+fn binary_and_spec_inputs() {
     let dir = std::env::temp_dir().join(format!("cipolicy-validate-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let toml = dir.join("spec.toml");
-    std::fs::write(&toml, "[policy]\nname = \"x\"\n").unwrap();
+    // A binary compiled from a fixture validates like its XML, and its file name is checked.
+    let xml = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/valid/good-portable.xml");
+    let compiled = Command::new(env!("CARGO_BIN_EXE_cipolicy"))
+        .arg("compile")
+        .arg(&xml)
+        .arg("-o")
+        .arg(dir.join("renamed.cip"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        compiled.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&compiled.stderr)
+    );
+    let o = validate(&["--format", "json", dir.join("renamed.cip").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let codes: Vec<&str> = v["files"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["ID010"]);
+    // An unreadable binary and a broken spec are findings (exit 1), located.
     let bin = dir.join("policy.cip");
     std::fs::write(&bin, [7u8, 0, 0, 0, 1, 2, 3]).unwrap();
-    let o = validate(&[toml.to_str().unwrap(), bin.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("specs (TOML) cannot be validated yet"), "{err}");
-    assert!(err.contains("binary policies cannot be validated yet"), "{err}");
+    let toml = dir.join("spec.toml");
+    std::fs::write(&toml, "[policy]\nname = \"x\"\n").unwrap();
+    let o = validate(&["--format", "json", bin.to_str().unwrap(), toml.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["files"][0]["findings"][0]["code"], "BN001");
+    assert_eq!(v["files"][0]["findings"][0]["location"]["kind"], "binary");
+    assert_eq!(v["files"][1]["findings"][0]["code"], "SP001");
+    assert_eq!(v["files"][1]["findings"][0]["location"]["kind"], "text");
+    // The built-in packs validate without errors.
+    let packs = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    for pack in [
+        "allow-microsoft",
+        "default-windows",
+        "restrict-app-execution",
+        "supplemental-example",
+    ] {
+        let o = validate(&[packs.join(format!("{pack}.toml")).to_str().unwrap()]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{pack}: {}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn compile_refuses_invalid_policies_unless_allowed() {
+    let dir = std::env::temp_dir().join(format!("cipolicy-validate-gate-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let xml = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/valid/ids-base-mismatch.xml");
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_cipolicy"))
+            .arg("compile")
+            .arg(&xml)
+            .arg("-o")
+            .arg(dir.join("out.cip"))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let refused = run(&[]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("error[ID007]"));
+    assert!(!dir.join("out.cip").exists(), "nothing is written when refused");
+    let forced = run(&["--allow-invalid"]);
+    assert_eq!(forced.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&forced.stderr).contains("--allow-invalid"));
+    assert!(dir.join("out.cip").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -121,6 +121,7 @@ fn fixtures() {
     for (code, _) in generated() {
         failing.insert(code.to_string());
     }
+    failing.extend(other_inputs().into_iter().map(str::to_string));
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     for c in Code::ALL {
         if c.info().status == Status::Implemented {
@@ -181,4 +182,54 @@ fn generated_large_documents() {
         let found: Vec<String> = v.report.findings.iter().map(|f| f.code.to_string()).collect();
         assert_eq!(found, vec![code.to_string()], "{code}: {found:?}");
     }
+}
+
+/// Binary and spec inputs, made here from the fixtures: checks only they can trigger (ID010,
+/// BN001, SP001). Returns the codes proven to fail; the passing side is asserted here too.
+fn other_inputs() -> Vec<&'static str> {
+    let opts = Options::default();
+    let text = std::fs::read(dir().join("good-portable.xml")).unwrap();
+    let policy = xml::read(&text).unwrap().policy;
+    let bytes = cipolicy::cip::compile(&policy, &Default::default()).unwrap().bytes;
+    let right = format!("{}.cip", policy.policy_id.unwrap());
+    let ok = valid::validate_binary(&bytes, Some(&right), &opts);
+    assert!(ok.findings.is_empty(), "{:?}", ok.findings);
+    let renamed = valid::validate_binary(&bytes, Some("policy.cip"), &opts);
+    let codes: Vec<String> = renamed.findings.iter().map(|f| f.code.to_string()).collect();
+    assert_eq!(codes, ["ID010"]);
+    let broken = valid::validate_binary(&bytes[..bytes.len() / 2], Some(&right), &opts);
+    assert_eq!(broken.findings.len(), 1);
+    assert_eq!(broken.findings[0].code.to_string(), "BN001");
+    assert!(matches!(broken.findings[0].location, valid::Location::Binary { offset, .. } if offset > 0));
+
+    let spec_dir = std::env::temp_dir().join(format!("cipolicy-valid-spec-{}", std::process::id()));
+    std::fs::create_dir_all(&spec_dir).unwrap();
+    let good = spec_dir.join("good.toml");
+    std::fs::write(
+        &good,
+        "[policy]\nname = \"Fixture\"\nversion = \"1.0.0.0\"\nmode = \"enforce\"\nscenarios = [\"user\"]\n\n[[allow]]\npath = \"%OSDRIVE%\\\\Tools\\\\*\"\n",
+    )
+    .unwrap();
+    let v = valid::validate_spec_file(&good, &opts);
+    assert!(!v.report.has_errors(), "{:?}", v.report.findings);
+    let bad = spec_dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[policy]\nname = \"Fixture\"\nversion = \"1.0\"\nmode = \"audit\"\n",
+    )
+    .unwrap();
+    let v = valid::validate_spec_file(&bad, &opts);
+    assert!(v.report.incomplete);
+    assert!(
+        v.report.findings.iter().all(|f| f.code.to_string() == "SP001"),
+        "{:?}",
+        v.report.findings
+    );
+    assert!(
+        matches!(v.report.findings[0].location, valid::Location::Text { line: 3, .. }),
+        "{:?}",
+        v.report.findings
+    );
+    let _ = std::fs::remove_dir_all(&spec_dir);
+    vec!["ID010", "BN001", "SP001"]
 }

@@ -18,7 +18,8 @@ use super::{CliError, CmdResult, input, print_json};
 #[derive(Debug, clap::Args)]
 #[command(after_help = super::EXIT_CODES)]
 pub struct Args {
-    /// Policy XML files.
+    /// Policy files: SiPolicy XML, binary (.cip, .p7b, signed or not), or allow-list specs
+    /// (.toml).
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Windows build the policies are for: win10-1607, win10-1709, win10-1803, win10-1903,
@@ -147,18 +148,28 @@ fn validate_file(path: &Path, opts: &Options) -> Result<Done, CliError> {
     let name = path.display().to_string();
     let is_toml = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
     if is_toml {
-        return Err(CliError::input(format!(
-            "{name}: allow-list specs (TOML) cannot be validated yet: the spec front-end is not available in this build"
-        )));
+        if !path.is_file() {
+            return Err(CliError::input(format!("cannot read {name}: no such file")));
+        }
+        let v = valid::validate_spec_file(path, opts);
+        return Ok(Done {
+            name,
+            text: v.text,
+            report: v.report,
+        });
     }
     let bytes = input::read_bytes(path)?;
     if bytes.is_empty() {
         return Err(CliError::input(format!("{name}: the file is empty; expected a policy")));
     }
     if !cipolicy::xml::looks_like_xml(&bytes) {
-        return Err(CliError::input(format!(
-            "{name}: not an XML policy (binary policies cannot be validated yet: the binary codec is not available in this build)"
-        )));
+        let file_name = path.file_name().map(|n| n.to_string_lossy().to_string());
+        let report = valid::validate_binary(&bytes, file_name.as_deref(), opts);
+        return Ok(Done {
+            name,
+            text: None,
+            report,
+        });
     }
     let v = valid::validate_xml(&bytes, opts);
     Ok(Done {
@@ -166,4 +177,41 @@ fn validate_file(path: &Path, opts: &Options) -> Result<Done, CliError> {
         text: v.text,
         report: v.report,
     })
+}
+
+/// Validates a policy about to be written as an artifact (`compile`, `build`): errors refuse the
+/// artifact (exit 1) unless `allow_invalid`, in which case they are printed and writing goes on.
+pub fn gate(
+    name: &str,
+    policy: &cipolicy::model::Policy,
+    doc: Option<&cipolicy::xml::Document>,
+    allow_invalid: bool,
+) -> Result<(), CliError> {
+    let report = valid::validate(policy, doc, &Options::default());
+    let errors = report.count(Severity::Error);
+    if errors == 0 {
+        return Ok(());
+    }
+    let only_errors = valid::Report::new(
+        report
+            .findings
+            .into_iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect(),
+        report.incomplete,
+    );
+    let input = render::Input {
+        name,
+        text: doc.map(|d| d.text.as_str()),
+        report: &only_errors,
+    };
+    eprint!("{}", render::human(&[input]));
+    if allow_invalid {
+        eprintln!("warning: {name}: writing the output despite {errors} validation error(s) (--allow-invalid)");
+        Ok(())
+    } else {
+        Err(CliError::findings(format!(
+            "{name}: refused: {errors} validation error(s); fix them (see `cipolicy validate`) or pass --allow-invalid"
+        )))
+    }
 }

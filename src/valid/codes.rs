@@ -103,6 +103,10 @@ codes! {
     // ---- Layer 1: schema -------------------------------------------------------------------
     ID001: Error, Schema, true, "Not a well-formed SiPolicy document (encoding, XML syntax, DTD, root element or namespace)",
         "§3.1 ID001; XML 1.0; ConfigCI refuses DTDs (mattifestation/DeviceGuardBypassMitigationRules#5). A DOCTYPE is refused although libxml2 would accept one.", Done;
+    BN001: Error, Schema, false, "Binary policy (raw or CMS-signed) that cannot be read",
+        "cip-format.md; the binary codec's bounded reader", Done;
+    SP001: Error, Schema, false, "Allow-list spec (TOML) that cannot be built into a policy",
+        "docs/spec.md; the spec front-end's diagnostics", Done;
     XS000: Error, Schema, false, "The XML reader could not map the document to a policy; semantic checks were skipped",
         "cipolicy's reader is stricter than the XSD where the XSD fails to say what ConfigCI needs (§1.3: versions, well-known roots, dates after 1601, required FileRuleRef/@RuleID)", Done;
     ID002: Error, Schema, true, "An ID or ID reference does not match its XSD pattern (upper-case only, type prefix)",
@@ -162,8 +166,7 @@ codes! {
     ID013: Warning, Semantic, false, "PlatformID is not the standard {2E07F7E4-194C-4D20-B7C9-6F44A6C5A234}",
         "§1.5, §3.1 ID009 (warning part); a public guide ships a typo'd PlatformID [S31]", Done;
     ID010: Warning, Semantic, false, "Binary file name is not {PolicyID}.cip (multiple-policy format) or SiPolicy.p7b (legacy)",
-        "§3.1 ID010 [S2]; WDAC-Toolkit#130",
-        Todo("applies to binary inputs, and the binary codec (`cipolicy::cip`) is not on main yet");
+        "§3.1 ID010 [S2]; WDAC-Toolkit#130; CiTool on 22621+ accepts any name [S25]", Done;
     ID011: Info, Semantic, false, "ID naming conventions (ID_ALLOW_A_n, _0/_1 merge suffixes)",
         "§3.1 ID011", Todo("not a rule: conventions only; IDs need only their pattern (ID002) and uniqueness (ID003)");
 

@@ -42,6 +42,8 @@ pub use finding::{Finding, Location, Report, Severity};
 pub use signing::{CertChain, Match, signer_matches};
 pub use target::{Target, TargetError};
 
+use std::path::Path;
+
 use crate::model::{Policy, SignTime};
 use crate::xml::{self, Document, XmlError, tree};
 
@@ -154,4 +156,141 @@ pub fn validate_xml(bytes: &[u8], opts: &Options) -> XmlValidation {
             }
         }
     }
+}
+
+/// Validates a binary policy, raw (`.cip`) or CMS-signed (`.p7b`). `file_name` (the name the file
+/// is deployed under) enables the ID010 check. Findings about the policy carry model paths:
+/// the binary holds no IDs, so they name items by position (`file_rules[3]`).
+pub fn validate_binary(bytes: &[u8], file_name: Option<&str>, opts: &Options) -> Report {
+    let unwrapped = match crate::sign::unwrap(bytes) {
+        Ok(u) => u,
+        Err(e) => {
+            let f = Finding::new(
+                Code::BN001,
+                Location::Binary {
+                    offset: 0,
+                    section: "file".into(),
+                },
+                e.to_string(),
+            );
+            return Report::new(vec![f], true);
+        }
+    };
+    let policy = match crate::cip::decompile(&unwrapped.content) {
+        Ok(p) => p,
+        Err(e) => {
+            let f = Finding::new(
+                Code::BN001,
+                Location::Binary {
+                    offset: (unwrapped.content_offset + e.offset) as u64,
+                    section: e.structure.clone(),
+                },
+                e.kind.to_string(),
+            );
+            return Report::new(vec![f], true);
+        }
+    };
+    let mut findings = model_checks(&policy, None, opts, false);
+    if let Some(name) = file_name {
+        let expected = match policy.policy_id {
+            Some(id) if !policy.is_legacy() => format!("{id}.cip"),
+            _ => "SiPolicy.p7b".to_string(),
+        };
+        if !name.eq_ignore_ascii_case(&expected) {
+            findings.push(
+                Finding::new(
+                    Code::ID010,
+                    Location::Input,
+                    format!("the file is named `{name}`; Windows looks for `{expected}`"),
+                )
+                .with_help("CiTool on Windows 11 22H2+ accepts any name; other deployment paths need this one"),
+            );
+        }
+    }
+    Report::new(findings, false)
+}
+
+/// The result of validating an allow-list spec.
+#[derive(Clone, Debug)]
+pub struct SpecValidation {
+    /// Findings: the spec's own errors (SP001, with positions), or the built policy's.
+    pub report: Report,
+    /// The spec text, for snippets.
+    pub text: Option<String>,
+}
+
+/// Validates an allow-list spec (TOML) by building it and checking the policy it describes.
+/// `[[scan]]` entries are not run (validation reads no other files than includes); a spec that
+/// needs them reports that as SP001.
+pub fn validate_spec_file(path: &Path, opts: &Options) -> SpecValidation {
+    let read_xml = |bytes: &[u8]| {
+        xml::read(bytes)
+            .map(|d| d.policy)
+            .map_err(|e| crate::spec::XmlReadError {
+                line: e.span.line,
+                column: e.span.column,
+                message: e.message,
+            })
+    };
+    let build = crate::spec::BuildOptions {
+        xml: Some(&read_xml),
+        scanner: None,
+    };
+    let text = std::fs::read_to_string(path).ok();
+    match crate::spec::build_file(path, &build) {
+        Ok(built) => SpecValidation {
+            report: Report::new(model_checks(&built.policy, None, opts, false), false),
+            text,
+        },
+        Err(errors) => {
+            let shown = path.display().to_string();
+            let findings = errors
+                .0
+                .iter()
+                .map(|d| {
+                    let location = if d.file == shown {
+                        // Offsets are not part of spec diagnostics; line and column are.
+                        let offset = text.as_deref().map_or(0, |t| offset_of(t, d.line, d.column));
+                        Location::Text {
+                            line: d.line,
+                            column: d.column,
+                            offset,
+                            path: None,
+                        }
+                    } else {
+                        Location::Input
+                    };
+                    let msg = if d.file == shown {
+                        d.message.clone()
+                    } else {
+                        format!("{}:{}:{}: {}", d.file, d.line, d.column, d.message)
+                    };
+                    let f = Finding::new(Code::SP001, location, msg);
+                    match &d.help {
+                        Some(h) => f.with_help(h.clone()),
+                        None => f,
+                    }
+                })
+                .collect();
+            SpecValidation {
+                report: Report::new(findings, true),
+                text,
+            }
+        }
+    }
+}
+
+/// Byte offset of a 1-based line and character column.
+fn offset_of(text: &str, line: u32, column: u32) -> usize {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1) as usize)
+        .map(str::len)
+        .sum();
+    let rest = &text[start.min(text.len())..];
+    start
+        + rest
+            .char_indices()
+            .nth(column.saturating_sub(1) as usize)
+            .map_or(rest.len(), |(i, _)| i)
 }
