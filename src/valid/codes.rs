@@ -320,7 +320,7 @@ codes! {
     LM002: Warning, Semantic, false, "More than 255 DeniedSigners in one signer group",
         "§3.10 LM002 (user report, LOLDrivers#334)", Done;
     LM003: Error, Semantic, false, "Binary header offsets must fit 16 bits",
-        "§3.10 LM003 [code]", Todo("needs the binary encoder's layout; the binary codec is not on main yet");
+        "§3.10 LM003 [code]", Todo("needs header offsets from the binary encoder (`cipolicy::cip`), which does not report them; a policy large enough to overflow them is beyond any seen");
     LM004: Info, Semantic, false, "More than 10000 hash rules: evaluation gets slow",
         "§3.10 LM004 [S11]", Done;
     LM005: Info, Semantic, false, "More than 32 active policies on pre-April-2024 builds bugchecks",
@@ -360,7 +360,7 @@ codes! {
     SN009: Error, Signing, false, "The --cert certificate satisfies none of the --previous policy's UpdatePolicySigners: Windows will not apply the update",
         "§3.12, §4.4 [S4]", Done;
     SN010: Error, Signing, false, "Signed file (.p7b) shape: SignedData v1, eContentType 1.3.6.1.4.1.311.79.1, one SignerInfo, digest, embedded chain",
-        "§4.3, §4.6.1, §3.12", Todo("belongs to `verify` over signed files; the CMS module is not on main yet");
+        "§4.3, §4.6.1, §3.12", Todo("checked by `cipolicy verify` (the sign module) for signed files; `validate` reads a signed file's policy but does not re-check its CMS envelope");
 }
 
 impl fmt::Display for Code {
