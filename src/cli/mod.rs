@@ -9,6 +9,7 @@ mod info;
 mod input;
 mod scan;
 mod sign;
+mod validate;
 mod verify;
 
 use std::process::ExitCode;
@@ -44,6 +45,7 @@ enum Command {
     Scan(scan::Args),
     Sign(sign::Args),
     Verify(verify::Args),
+    Validate(validate::Args),
 }
 
 /// Output format for reports.
@@ -105,6 +107,7 @@ pub fn main() -> ExitCode {
         Command::Scan(a) => scan::run(a),
         Command::Sign(a) => sign::run(a),
         Command::Verify(a) => verify::run(a),
+        Command::Validate(a) => validate::run(a),
     };
     match result {
         Ok(code) => code,
