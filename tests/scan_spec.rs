@@ -315,3 +315,33 @@ fn scan_entries_build_deterministically() {
     assert!(!text.contains("app.exe.tmp"));
     insta::assert_snapshot!("scan_entries_tools", text);
 }
+
+/// A file that cannot be read, or a folder that does not exist, fails the build: the policy
+/// would silently lack their rules. Nothing is written.
+#[cfg(unix)]
+#[test]
+fn unreadable_files_and_missing_folders_fail_the_build() {
+    let dir = common::scratch_dir("scan-spec-broken");
+    make_tools(&dir);
+    std::os::unix::fs::symlink(dir.join("nowhere"), dir.join("tools/broken.exe")).unwrap();
+    let spec = "[policy]\nname = \"broken\"\nversion = \"1.0.0.0\"\nmode = \"audit\"\nscenarios = [\"user\"]\n\n\
+                [[scan]]\nfolder = \"tools\"\nlevel = \"Hash\"\n\n[[scan]]\nfolder = \"missing\"\nlevel = \"Hash\"\n";
+    std::fs::write(dir.join("broken.toml"), spec).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_cipolicy"))
+        .current_dir(&dir)
+        .args(["build", "broken.toml", "-o", "out"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(r"error: scan of tools failed: tools\broken.exe: cannot read"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: scan of missing failed: no such file or folder"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--> broken.toml:7:1"), "{stderr}");
+    assert!(!dir.join("out").exists());
+}
