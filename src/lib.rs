@@ -14,6 +14,7 @@ pub mod cert;
 pub mod cip;
 pub mod fsio;
 pub mod model;
+pub mod ops;
 pub mod report;
 pub mod suggest;
 pub mod xml;
