@@ -1,8 +1,11 @@
 //! Subcommands. Each module holds its clap arguments and a `run` of a few lines.
 
+mod diff;
 mod fmt;
 mod info;
 mod input;
+mod merge;
+mod set;
 
 use std::process::ExitCode;
 
@@ -30,6 +33,9 @@ pub struct Cli {
 enum Command {
     Fmt(fmt::Args),
     Info(info::Args),
+    Merge(merge::Args),
+    Diff(diff::Args),
+    Set(Box<set::Args>),
 }
 
 /// Output format for reports.
@@ -84,6 +90,9 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Fmt(a) => fmt::run(a),
         Command::Info(a) => info::run(a),
+        Command::Merge(a) => merge::run(a),
+        Command::Diff(a) => diff::run(a),
+        Command::Set(a) => set::run(*a),
     };
     match result {
         Ok(code) => code,

@@ -532,6 +532,32 @@ fn set_effect<T: Ord>(old: &[T], new: &[T], more: Effect) -> Effect {
     }
 }
 
+/// Effect of a signer's FileAttrib list changing when both lists are non-empty: an attribute
+/// with the same identity compares by its version range, others widen when added.
+fn attribs_effect(old: &[Ref<RuleKey>], new: &[Ref<RuleKey>]) -> Effect {
+    let ident = |r: &Ref<RuleKey>| match r {
+        Ref::Found(k) => Ref::Found(k.identity()),
+        Ref::Dangling(id) => Ref::Dangling(id.clone()),
+    };
+    let o: BTreeMap<Ref<RuleKey>, &Ref<RuleKey>> = old.iter().map(|r| (ident(r), r)).collect();
+    let n: BTreeMap<Ref<RuleKey>, &Ref<RuleKey>> = new.iter().map(|r| (ident(r), r)).collect();
+    let mut e = Effect::Neutral;
+    for (id, a) in &o {
+        e = e.and(match (n.get(id), a) {
+            (None, _) => Effect::Narrows,
+            (Some(Ref::Found(b)), Ref::Found(a)) if a != b => rule_change_effect(a, b),
+            (Some(b), a) if *b != *a => Effect::Mixed,
+            _ => Effect::Neutral,
+        });
+    }
+    for id in n.keys() {
+        if !o.contains_key(id) {
+            e = e.and(Effect::Widens);
+        }
+    }
+    e
+}
+
 /// Effect of an allowed signer changing (flip it for a denied one).
 fn signer_change_effect(old: &SignerKey, new: &SignerKey) -> Effect {
     let mut e = Effect::Neutral;
@@ -546,7 +572,7 @@ fn signer_change_effect(old: &SignerKey, new: &SignerKey) -> Effect {
         (true, true) => Effect::Neutral,
         (true, false) => Effect::Narrows,
         (false, true) => Effect::Widens,
-        (false, false) => set_effect(&old.file_attribs, &new.file_attribs, Effect::Widens),
+        (false, false) => attribs_effect(&old.file_attribs, &new.file_attribs),
     });
     e.and(match (old.sign_time_after, new.sign_time_after) {
         (a, b) if a == b => Effect::Neutral,
@@ -574,7 +600,7 @@ fn signer_details(old: &SignerKey, new: &SignerKey, out: &mut Vec<String>) {
         ));
     }
     list_details(
-        "FileAttrib",
+        "",
         &old.file_attribs,
         &new.file_attribs,
         |r| match r {
@@ -595,11 +621,18 @@ fn signer_details(old: &SignerKey, new: &SignerKey, out: &mut Vec<String>) {
 fn list_details<T: Ord>(what: &str, old: &[T], new: &[T], show: impl Fn(&T) -> String, out: &mut Vec<String>) {
     let o: BTreeSet<&T> = old.iter().collect();
     let n: BTreeSet<&T> = new.iter().collect();
+    let label = |sign: char, x: &T| {
+        if what.is_empty() {
+            format!("{sign} {}", show(x))
+        } else {
+            format!("{sign} {what} {}", show(x))
+        }
+    };
     for x in o.difference(&n) {
-        out.push(format!("- {what} {}", show(x)));
+        out.push(label('-', x));
     }
     for x in n.difference(&o) {
-        out.push(format!("+ {what} {}", show(x)));
+        out.push(label('+', x));
     }
 }
 
@@ -781,7 +814,16 @@ fn header_of(p: &Policy) -> Vec<(&'static str, String, Effect)> {
         ("PolicyType", p.effective_type().as_str().to_string(), Effect::Mixed),
         ("PolicyTypeID", g(p.policy_type_id), Effect::Neutral),
         ("PolicyID", g(p.policy_id), Effect::Neutral),
-        ("BasePolicyID", g(p.base_policy_id), Effect::Mixed),
+        // A base's BasePolicyID is its own ID; a supplemental's names the policy it widens.
+        (
+            "BasePolicyID",
+            g(p.base_policy_id),
+            if p.effective_type() == crate::model::PolicyType::Supplemental {
+                Effect::Mixed
+            } else {
+                Effect::Neutral
+            },
+        ),
         (
             "PlatformID",
             g(p.platform_id.filter(|g| *g != Guid::NIL)),
@@ -847,9 +889,9 @@ pub fn diff(old: &Policy, new: &Policy, old_label: &str, new_label: &str) -> Dif
         effect,
     };
 
-    for ((name, a, effect), (_, b, _)) in header_of(old).into_iter().zip(header_of(new)) {
+    for ((name, a, e1), (_, b, e2)) in header_of(old).into_iter().zip(header_of(new)) {
         if a != b {
-            changes.push(simple("header", name, Op::Changed, Some(a), Some(b), effect));
+            changes.push(simple("header", name, Op::Changed, Some(a), Some(b), e1.and(e2)));
         }
     }
 

@@ -59,3 +59,4 @@ pub mod diff;
 pub mod keys;
 pub mod merge;
 pub mod natural;
+pub mod set;
