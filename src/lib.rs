@@ -16,5 +16,6 @@ pub mod fsio;
 pub mod model;
 pub mod ops;
 pub mod report;
+pub mod scan;
 pub mod suggest;
 pub mod xml;

@@ -2,10 +2,12 @@
 
 mod diff;
 mod fmt;
+mod hash;
 mod info;
 mod input;
 mod merge;
 mod set;
+mod scan;
 
 use std::process::ExitCode;
 
@@ -32,10 +34,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Fmt(fmt::Args),
+    Hash(hash::Args),
     Info(info::Args),
     Merge(merge::Args),
     Diff(diff::Args),
     Set(Box<set::Args>),
+    Scan(scan::Args),
 }
 
 /// Output format for reports.
@@ -89,10 +93,12 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Fmt(a) => fmt::run(a),
+        Command::Hash(a) => hash::run(a),
         Command::Info(a) => info::run(a),
         Command::Merge(a) => merge::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Set(a) => set::run(*a),
+        Command::Scan(a) => scan::run(a),
     };
     match result {
         Ok(code) => code,

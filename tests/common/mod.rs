@@ -4,40 +4,29 @@
 use std::path::PathBuf;
 
 /// The shared corpus folder: `$CIPOLICY_CORPUS`, else `../shared/corpus` beside the project.
-/// Returns `None` (after printing a notice) when it is absent, so corpus tests skip visibly.
+/// Returns `None` (after printing a notice) when it is absent, so corpus tests skip visibly;
+/// under `CI=true` an absent folder fails the test instead.
 pub fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("CIPOLICY_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        if std::env::var_os("CI").is_some_and(|v| v == "true") && std::env::var_os("CIPOLICY_ALLOW_NO_CORPUS").is_none()
-        {
-            panic!("corpus folder {} is absent under CI=true", dir.display());
-        }
-        eprintln!(
-            "NOTICE: corpus folder {} is absent; skipping corpus test",
-            dir.display()
-        );
-        None
-    }
+    shared_dir("CIPOLICY_CORPUS", "corpus")
 }
 
-/// The shared fixtures folder (`$CIPOLICY_FIXTURES`, else `../shared/fixtures`).
+/// The shared fixtures folder (`$CIPOLICY_FIXTURES`, else `../shared/fixtures`), same rules.
 pub fn fixtures() -> Option<PathBuf> {
-    let dir = std::env::var_os("CIPOLICY_FIXTURES")
+    shared_dir("CIPOLICY_FIXTURES", "fixtures")
+}
+
+fn shared_dir(var: &str, name: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os(var)
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"));
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared").join(name));
     if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "NOTICE: fixtures folder {} is absent; skipping fixture test",
-            dir.display()
-        );
-        None
+        return Some(dir);
     }
+    if std::env::var_os("CI").is_some_and(|v| v == "true") && std::env::var_os("CIPOLICY_ALLOW_NO_CORPUS").is_none() {
+        panic!("{name} folder {} is absent under CI=true (set {var})", dir.display());
+    }
+    eprintln!("NOTICE: {name} folder {} is absent; skipping", dir.display());
+    None
 }
 
 /// Every file under `dir` (recursively) whose name ends with one of `exts` (case-insensitive),

@@ -1,0 +1,124 @@
+//! `cipolicy hash` reproduces expected.json; `cipolicy scan` writes XML / spec and a JSON summary.
+mod common;
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn cipolicy(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cipolicy"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn hash_json_reproduces_expected_json() {
+    let Some(dir) = common::fixtures() else { return };
+    let out_dir = dir.join("out");
+    let (code, stdout, stderr) = cipolicy(&["hash", "--format", "json", out_dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let got: Value = serde_json::from_str(&stdout).unwrap();
+    let files = got["files"].as_array().unwrap();
+    let expected: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let mut checked = 0;
+    for (key, e) in expected.as_object().unwrap() {
+        let name = key.rsplit(':').next().unwrap();
+        if key.starts_with("cert:") {
+            continue;
+        }
+        let f = files
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(&format!("/{name}")))
+            .unwrap_or_else(|| panic!("{name} missing"));
+        let pairs: &[(&str, &str)] = if key.contains(':') {
+            &[
+                ("sip_sha1", "sha1"),
+                ("sip_sha256", "sha256"),
+                ("flat_sha256", "flat_sha256"),
+            ]
+        } else {
+            &[
+                ("authenticode_sha1", "sha1"),
+                ("authenticode_sha256", "sha256"),
+                ("page_hash_sha1", "page_sha1"),
+                ("page_hash_sha256", "page_sha256"),
+                ("flat_sha256", "flat_sha256"),
+            ]
+        };
+        for (ek, gk) in pairs {
+            assert_eq!(f[gk], e[ek], "{name} {gk}");
+        }
+        if !key.contains(':') {
+            assert_eq!(f["size"], e["size"], "{name}");
+            assert_eq!(f["version"]["file_version"], e["fixed_file_version"], "{name}");
+            assert_eq!(f["pe"]["subsystem"], e["subsystem"], "{name}");
+            for (i, es) in e["signatures"].as_array().unwrap().iter().enumerate() {
+                let s = &f["signatures"][i];
+                assert_eq!(s["embedded_digest"], es["embedded_digest"], "{name}");
+                assert_eq!(s["opus_program_name"], es["opus_program_name"], "{name}");
+                for ec in es["certificates"].as_array().unwrap() {
+                    let c = s["certificates"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|c| c["subject_name"] == ec["subject"])
+                        .unwrap();
+                    assert_eq!(c["tbs_hash"], ec["tbs"], "{name}");
+                }
+            }
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 12);
+}
+
+#[test]
+fn scan_writes_xml_spec_and_json_summary() {
+    let Some(dir) = common::fixtures() else { return };
+    let out_dir = dir.join("out");
+    let tmp = std::env::temp_dir().join(format!("cipolicy-cli-scan-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let xml = tmp.join("p.xml");
+    let (code, stdout, stderr) = cipolicy(&[
+        "scan",
+        out_dir.to_str().unwrap(),
+        "--level",
+        "filepublisher",
+        "--fallback",
+        "Publisher,Hash",
+        "--omit",
+        "s_*",
+        "-o",
+        xml.to_str().unwrap(),
+        "--format",
+        "json",
+        "--threads",
+        "3",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["files"], 10, "{v}");
+    assert!(v["output"].is_null());
+    let text = std::fs::read_to_string(&xml).unwrap();
+    assert!(text.contains("<FileAttrib ID=\"ID_FILEATTRIB_F_1\""));
+    assert!(!text.contains("s_crlf"));
+    let (code, stdout, _) = cipolicy(&["scan", out_dir.to_str().unwrap(), "--as", "spec", "--kernel-mode"]);
+    assert_eq!(code, 0);
+    let spec: toml::Table = stdout.parse().unwrap();
+    let allow = spec["allow"].as_array().unwrap();
+    // fixdrv.sys and fixdrv_whql.sys hash the same: one kernel entry with four hashes.
+    assert_eq!(allow.len(), 1, "{stdout}");
+    assert_eq!(allow[0]["scenarios"].as_array().unwrap().len(), 1);
+    assert!(allow[0]["reason"].as_str().unwrap().ends_with("fixdrv.sys"));
+    assert!(allow[0].get("page_sha256").is_some());
+    let (code, _, stderr) = cipolicy(&["scan", out_dir.to_str().unwrap(), "--level", "Bogus"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown level"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
