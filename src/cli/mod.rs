@@ -1,13 +1,14 @@
 //! Subcommands. Each module holds its clap arguments and a `run` of a few lines.
 
 mod diff;
+mod explain;
 mod fmt;
 mod hash;
 mod info;
 mod input;
 mod merge;
-mod set;
 mod scan;
+mod set;
 
 use std::process::ExitCode;
 
@@ -38,6 +39,7 @@ enum Command {
     Info(info::Args),
     Merge(merge::Args),
     Diff(diff::Args),
+    Explain(explain::Args),
     Set(Box<set::Args>),
     Scan(scan::Args),
 }
@@ -97,6 +99,7 @@ pub fn main() -> ExitCode {
         Command::Info(a) => info::run(a),
         Command::Merge(a) => merge::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Explain(a) => explain::run(a),
         Command::Set(a) => set::run(*a),
         Command::Scan(a) => scan::run(a),
     };

@@ -56,6 +56,7 @@
 //!   A scenario's `MinimumHashAlgorithm` is the weakest an input allows.
 
 pub mod diff;
+pub mod explain;
 pub mod keys;
 pub mod merge;
 pub mod natural;
