@@ -6,6 +6,7 @@
 //!
 //! * [`xml`]: SiPolicy XML, read and canonical write;
 //! * [`cip`]: the binary `.cip` / `SiPolicy.p7b` format, byte-exact with ConvertFrom-CIPolicy;
+//! * [`spec`]: the allow-list spec (TOML), read into the model;
 //!
 //! No format module uses another; they meet only in the model.
 #![warn(missing_docs)]
@@ -17,5 +18,6 @@ pub mod model;
 pub mod ops;
 pub mod report;
 pub mod scan;
+pub mod spec;
 pub mod suggest;
 pub mod xml;

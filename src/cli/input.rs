@@ -48,8 +48,27 @@ pub fn load_policy(path: &Path) -> Result<Loaded, CliError> {
     if xml::looks_like_xml(&bytes) {
         return load_xml(path, &bytes);
     }
-    Err(CliError::input(format!(
-        "{}: not an XML policy (binary policies are not supported yet)",
-        path.display()
-    )))
+    load_binary(path, &bytes)
+}
+
+/// Reads a binary policy.
+pub fn load_binary(path: &Path, bytes: &[u8]) -> Result<Loaded, CliError> {
+    if bytes.first() == Some(&0x30) {
+        // A DER SEQUENCE: a CMS-signed policy. Unwrapping is the sign module's job.
+        return Err(CliError::input(format!(
+            "{}: this is a CMS-signed policy; reading signed policies is not supported yet",
+            path.display()
+        )));
+    }
+    let policy = cipolicy::cip::decompile(bytes)
+        .map_err(|e| CliError::input(format!("{}: not a readable binary policy: {e}", path.display())))?;
+    Ok(Loaded {
+        policy,
+        source: SourceInfo {
+            kind: "binary".into(),
+            format_version: bytes.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            ..SourceInfo::default()
+        },
+        xml: None,
+    })
 }

@@ -1,5 +1,8 @@
 //! Subcommands. Each module holds its clap arguments and a `run` of a few lines.
 
+mod build;
+mod compile;
+mod decompile;
 mod diff;
 mod explain;
 mod fmt;
@@ -34,6 +37,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Build(build::Args),
+    Compile(compile::Args),
+    Decompile(decompile::Args),
     Fmt(fmt::Args),
     Hash(hash::Args),
     Info(info::Args),
@@ -94,6 +100,9 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Build(a) => build::run(a),
+        Command::Compile(a) => compile::run(a),
+        Command::Decompile(a) => decompile::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Hash(a) => hash::run(a),
         Command::Info(a) => info::run(a),

@@ -4,7 +4,7 @@ use std::borrow::Borrow;
 use std::fmt;
 
 /// An XML `ID` or a reference to one. Binary policies hold no IDs; see
-/// [`crate::model::Policy::strip_text`] for everything the binary loses.
+/// [`crate::cip::binary_view`] for everything the binary loses.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(transparent)]
 pub struct Id(pub String);

@@ -1,0 +1,95 @@
+//! `cipolicy compile`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use cipolicy::cip::{self, CompileOptions, SortAlgorithm};
+use cipolicy::fsio;
+use cipolicy::model::Policy;
+
+use super::{CliError, CmdResult, input};
+
+/// Compile a policy XML to the binary format.
+///
+/// Writes `{PolicyID}.cip` for multiple-policy-format policies and `SiPolicy.p7b` for legacy
+/// single-policy ones (PolicyTypeID only) into the output folder, or exactly PATH when -o names
+/// a file. The bytes are those ConvertFrom-CIPolicy writes. The default format version is 8
+/// (what Microsoft ships today; ConvertFrom-CIPolicy of 2022 to mid-2025 wrote 7); a feature the
+/// chosen version cannot hold is an error, never dropped. The output is unsigned.
+#[derive(Debug, clap::Args)]
+#[command(after_help = super::EXIT_CODES)]
+pub struct Args {
+    /// Policy XML file.
+    file: PathBuf,
+    /// Output folder (default: the current folder), or the output file when it does not name an
+    /// existing folder and does not end with a path separator.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Binary format version to write (1 to 11).
+    #[arg(long, default_value_t = cip::DEFAULT_FORMAT_VERSION,
+          value_parser = clap::value_parser!(u32).range(1..=11))]
+    format_version: u32,
+    /// How rules with equal sort keys are ordered: `legacy` is ConvertFrom-CIPolicy in Windows
+    /// PowerShell; `introsort` is .NET Core / .NET 4.5+ hosts (pwsh 7, the WDAC Wizard).
+    #[arg(long, value_enum, default_value_t = Sort::Legacy)]
+    sort: Sort,
+}
+
+/// `--sort` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Sort {
+    /// .NET Framework legacy quicksort.
+    Legacy,
+    /// .NET introsort.
+    Introsort,
+}
+
+/// The file name Windows expects for the policy: `{PolicyID}.cip`, or `SiPolicy.p7b` for the
+/// legacy single-policy format.
+pub fn default_file_name(p: &Policy) -> String {
+    match p.policy_id {
+        Some(id) if !p.is_legacy() => format!("{id}.cip"),
+        _ => "SiPolicy.p7b".to_string(),
+    }
+}
+
+fn output_path(output: Option<&Path>, p: &Policy) -> PathBuf {
+    match output {
+        None => PathBuf::from(default_file_name(p)),
+        Some(o) => {
+            let names_folder = o.is_dir() || o.as_os_str().to_string_lossy().ends_with(std::path::is_separator);
+            if names_folder {
+                o.join(default_file_name(p))
+            } else {
+                o.to_path_buf()
+            }
+        }
+    }
+}
+
+pub fn run(a: Args) -> CmdResult {
+    let bytes = input::read_bytes(&a.file)?;
+    let loaded = input::load_xml(&a.file, &bytes)?;
+    let opts = CompileOptions {
+        format_version: a.format_version,
+        sort: match a.sort {
+            Sort::Legacy => SortAlgorithm::LegacyQuickSort,
+            Sort::Introsort => SortAlgorithm::IntroSort,
+        },
+    };
+    let compiled = cip::compile(&loaded.policy, &opts)
+        .map_err(|e| CliError::input(format!("{}: cannot compile: {e}", a.file.display())))?;
+    for w in &compiled.warnings {
+        eprintln!("warning: {}: {w}", a.file.display());
+    }
+    let path = output_path(a.output.as_deref(), &loaded.policy);
+    fsio::write_atomic(&path, &compiled.bytes)
+        .map_err(|e| CliError::input(format!("cannot write {}: {e}", path.display())))?;
+    println!(
+        "{} ({} bytes, format version {})",
+        path.display(),
+        compiled.bytes.len(),
+        a.format_version
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,206 @@
+//! Hostile input: truncated and corrupted binaries give an error or a policy, never a panic, and
+//! never make the decoder allocate more than a small multiple of the input size.
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use cipolicy::cip::bin::BinPolicy;
+use cipolicy::cip::reader::Reader;
+use cipolicy::cip::{self, CompileOptions};
+
+/// Counts the bytes live on the current thread and their peak, so that each test thread measures
+/// only its own allocations.
+struct Counting;
+
+thread_local! {
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+    static PEAK: Cell<isize> = const { Cell::new(0) };
+}
+
+fn track(delta: isize) {
+    let _ = LIVE.try_with(|l| {
+        let v = l.get() + delta;
+        l.set(v);
+        let _ = PEAK.try_with(|p| p.set(p.get().max(v)));
+    });
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        track(layout.size() as isize);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        track(-(layout.size() as isize));
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        track(new_size as isize - layout.size() as isize);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// Peak bytes allocated while running `f`, above what was live before.
+fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let base = LIVE.with(Cell::get);
+    PEAK.with(|p| p.set(base));
+    let v = f();
+    (v, (PEAK.with(Cell::get) - base).max(0) as usize)
+}
+
+/// Allowed peak: a constant factor of the input plus fixed overhead (the 128 KiB case-folding
+/// table is built once, before measuring).
+fn budget(input: usize) -> usize {
+    48 * input + 64 * 1024
+}
+
+/// Decodes (and, when that works, re-encodes and recompiles) `bytes`, checking the allocation
+/// bound. Returns whether decompiling succeeded.
+fn exercise(bytes: &[u8]) -> bool {
+    let (result, peak) = peak_during(|| cip::decompile(bytes));
+    assert!(
+        peak <= budget(bytes.len()),
+        "decompiling {} bytes peaked at {peak} bytes",
+        bytes.len()
+    );
+    if let Ok(bin) = BinPolicy::read(&mut Reader::new(bytes)) {
+        // The binary layer re-encodes whatever it accepts to the same bytes.
+        assert!(bin.encode() == bytes);
+    }
+    match result {
+        Ok(policy) => {
+            let version = u32::from_le_bytes(bytes[..4].try_into().unwrap());
+            let opts = CompileOptions {
+                format_version: version,
+                ..CompileOptions::default()
+            };
+            // Compiling may refuse (e.g. a reference the compiler checks more strictly), but
+            // must not panic.
+            let _ = cip::compile(&policy, &opts);
+            true
+        }
+        Err(e) => {
+            assert!(e.offset <= bytes.len(), "{e}");
+            false
+        }
+    }
+}
+
+/// xorshift64: deterministic, seeded, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn warm_up(corpus: &std::path::Path) {
+    let b = std::fs::read(corpus.join("pairs/pywdac--pol/SiPolicy.p7b")).unwrap();
+    cip::decompile(&b).unwrap();
+}
+
+#[test]
+fn every_truncation_is_an_error_with_an_offset() {
+    let Some(corpus) = common::corpus() else { return };
+    warm_up(&corpus);
+    for rel in [
+        "pairs/pywdac--pol/SiPolicy.p7b",
+        "pairs/mattmcphee--application-policies--supplemental-gotoopenermultiuser-10568-v11/{EDC98906-8E46-42CF-994F-0A94BBD280B2}.cip",
+    ] {
+        let bytes = std::fs::read(corpus.join(rel)).unwrap();
+        assert!(exercise(&bytes));
+        for len in 0..bytes.len() {
+            assert!(!exercise(&bytes[..len]), "{rel}: prefix of {len} bytes decoded");
+        }
+    }
+}
+
+#[test]
+fn seeded_byte_flips_never_panic_or_overallocate() {
+    let Some(corpus) = common::corpus() else { return };
+    warm_up(&corpus);
+    let exts = [".cip", ".p7b", ".bin"];
+    let mut files = common::files_with_ext(&corpus.join("pairs"), &exts);
+    files.extend(common::files_with_ext(&corpus.join("binaries"), &exts));
+    files.extend(common::files_with_ext(&corpus.join("near-pairs"), &exts));
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let (mut runs, mut decoded) = (0, 0);
+    for f in &files {
+        let original = std::fs::read(f).unwrap();
+        // Large files get fewer runs to keep the test fast; every file gets some.
+        let n = if original.len() > 300_000 {
+            2
+        } else if original.len() > 100_000 {
+            8
+        } else {
+            90
+        };
+        for _ in 0..n {
+            let mut bytes = original.clone();
+            for _ in 0..1 + rng.below(4) {
+                let at = rng.below(bytes.len());
+                bytes[at] = match rng.below(4) {
+                    0 => 0xFF,
+                    1 => 0,
+                    _ => rng.next() as u8,
+                };
+            }
+            runs += 1;
+            decoded += usize::from(exercise(&bytes));
+        }
+    }
+    eprintln!("{runs} corrupted inputs, {decoded} still decoded");
+    assert!(runs >= 3000, "{runs}");
+}
+
+#[test]
+fn header_counts_of_u32_max_are_refused_without_allocating() {
+    let Some(corpus) = common::corpus() else { return };
+    warm_up(&corpus);
+    let original = std::fs::read(corpus.join("pairs/pywdac--pol/SiPolicy.p7b")).unwrap();
+    for at in [0x28, 0x2C, 0x30, 0x34] {
+        let mut bytes = original.clone();
+        bytes[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        let (r, peak) = peak_during(|| cip::decompile(&bytes));
+        let e = r.unwrap_err();
+        assert!(
+            matches!(e.kind, cip::DecodeErrorKind::CountTooLarge { count: u32::MAX, .. }),
+            "{e}"
+        );
+        assert_eq!(e.offset, at, "{e}");
+        assert!(peak < 64 * 1024, "{peak}");
+    }
+}
+
+#[test]
+fn densest_structures_stay_within_the_budget() {
+    // Empty EKU blobs are the smallest records (4 bytes) with the largest model counterpart, the
+    // worst case for the allocation ratio.
+    use cipolicy::model::{Eku, HexBytes, Policy};
+    let Some(corpus) = common::corpus() else { return };
+    warm_up(&corpus);
+    let mut p = Policy::new_base("{11111111-2222-3333-4444-555555555555}".parse().unwrap());
+    p.ekus = (0..20_000)
+        .map(|i| Eku {
+            id: format!("E{i}").into(),
+            value: Some(HexBytes(Vec::new())),
+            oid: None,
+            friendly_name: None,
+        })
+        .collect();
+    let bytes = cip::compile(&p, &CompileOptions::default()).unwrap().bytes;
+    assert!(exercise(&bytes));
+}
