@@ -227,3 +227,99 @@ fn known_edits() {
     q.policy_id = "{11111111-2222-3333-4444-555555555555}".parse().ok();
     assert_eq!(human(&p, &q).0, Verdict::Same);
 }
+
+/// What a binary keeps is what diff compares: compiling and decompiling changes nothing.
+#[test]
+fn diff_of_xml_and_its_compiled_binary_is_empty() {
+    let Some(corpus) = common::corpus() else { return };
+    let (mut n, mut refused) = (0, 0);
+    let mut failures = Vec::new();
+    for path in common::files_with_ext(&corpus, &[".xml"]) {
+        let Some(p) = load(&path) else { continue };
+        let Ok(c) = cipolicy::cip::compile(&p, &Default::default()) else {
+            refused += 1;
+            continue;
+        };
+        let back = cipolicy::cip::decompile(&c.bytes).unwrap();
+        let d = diff(&p, &back, "xml", "binary");
+        if !d.changes.is_empty() {
+            failures.push(format!("{}: {}", path.display(), d.to_human()));
+        }
+        n += 1;
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    eprintln!("{n} policies round-tripped through the binary; {refused} refused by the compiler");
+    assert!(n > 100);
+}
+
+fn manifest(dir: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(dir.join("manifest.tsv")).unwrap();
+    text.lines()
+        .skip(1)
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect()
+}
+
+/// Microsoft-compiled (or ConfigCI-compiled) binaries and the XML they were built from: no
+/// semantic difference.
+#[test]
+fn corpus_pairs_have_no_differences() {
+    let Some(corpus) = common::corpus() else { return };
+    let dir = corpus.join("pairs");
+    let mut n = 0;
+    for row in manifest(&dir) {
+        let (name, xml_name, bin_name) = (&row[0], &row[2], &row[3]);
+        let p = load(&dir.join(name).join(xml_name)).unwrap();
+        let bytes = std::fs::read(dir.join(name).join(bin_name)).unwrap();
+        let b = cipolicy::cip::decompile(&bytes).unwrap();
+        let d = diff(&p, &b, xml_name, bin_name);
+        assert!(d.changes.is_empty(), "{name}: {}", d.to_human());
+        n += 1;
+    }
+    assert_eq!(n, 38);
+}
+
+/// Near pairs: the differences the corpus manifest describes in words, found by diff.
+#[test]
+fn corpus_near_pairs_show_their_documented_differences() {
+    let Some(corpus) = common::corpus() else { return };
+    let dir = corpus.join("near-pairs");
+    let mut out = String::new();
+    for row in manifest(&dir) {
+        let (name, status, xml_name, bin_name) = (&row[0], &row[1], &row[2], &row[3]);
+        let Some(p) = load(&dir.join(name).join(xml_name)) else {
+            out.push_str(&format!("== {name} ({status}): XML does not parse\n"));
+            continue;
+        };
+        let bytes = std::fs::read(dir.join(name).join(bin_name)).unwrap();
+        let b = cipolicy::cip::decompile(&bytes).unwrap();
+        let d = diff(&p, &b, xml_name, bin_name);
+        match status.as_str() {
+            // Same content; a mis-cased option the compiler ignores is no difference either.
+            "exact-content" | "near-options" => assert!(d.changes.is_empty(), "{name}: {}", d.to_human()),
+            // Header fields (and for one, option 6) only.
+            s if s.starts_with("near-header") => {
+                for c in &d.changes {
+                    assert!(c.section == "header" || c.section == "options", "{name}: {c:?}");
+                }
+            }
+            _ => {}
+        }
+        if status == "related" {
+            // Too long to keep whole: count the changes per section and kind.
+            let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+            for c in &d.changes {
+                *counts
+                    .entry(format!("{} / {} {:?}", c.section, c.item, c.op))
+                    .or_default() += 1;
+            }
+            out.push_str(&format!("== {name} ({status}): {:?}\n", d.verdict));
+            for (k, v) in counts {
+                out.push_str(&format!("  {v} x {k}\n"));
+            }
+        } else {
+            out.push_str(&format!("== {name} ({status})\n{}", d.to_human()));
+        }
+    }
+    insta::assert_snapshot!("near_pairs", out);
+}

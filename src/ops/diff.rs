@@ -4,8 +4,10 @@
 //! IDs, element order, `FriendlyName`s and signer `Name`s are ignored, references are compared by
 //! the content they point at, and values a compiled policy stores the same way are equal (a
 //! missing `HvciOptions` and `0`, a bare Deny and one with minimum 65535.65535.65535.65535, an
-//! `<Allow>` and a `<FileRule Type="Match">`, `AppIDs` with and without macros, …). So
-//! `diff(xml, decompile(compile(xml)))` is empty.
+//! `<Allow>` and a `<FileRule Type="Match">`, `AppIDs` with and without macros, a legacy
+//! `PolicyTypeID` and a base whose PolicyID and BasePolicyID are that GUID, option text no schema
+//! knows (the compiler drops it) and its absence, the options and CiSigners the compiler forces
+//! on AppID tagging policies, …). So `diff(xml, decompile(compile(xml)))` is empty.
 //!
 //! Items are compared per *section*: each scenario's allow rules, deny rules, allowed and denied
 //! signers (product, test and test-signing groups separately), the UpdatePolicySigners,
@@ -810,19 +812,23 @@ fn settings_of(p: &Policy) -> BTreeMap<(String, String, String), String> {
 
 fn header_of(p: &Policy) -> Vec<(&'static str, String, Effect)> {
     let g = |g: Option<Guid>| g.map_or_else(|| "none".to_string(), |g| g.to_string());
+    let supplemental = p.effective_type() == crate::model::PolicyType::Supplemental;
+    // The binary header holds one GUID (the legacy PolicyTypeID, or the BasePolicyID), so a
+    // legacy policy and a multiple-format base with PolicyID = BasePolicyID = that GUID are the
+    // same policy; and a base's missing BasePolicyID is its PolicyID.
+    let policy_id = p.policy_id.or(p.policy_type_id);
+    let base_id = p
+        .base_policy_id
+        .or(if supplemental { None } else { p.policy_id })
+        .or(p.policy_type_id);
     vec![
         ("PolicyType", p.effective_type().as_str().to_string(), Effect::Mixed),
-        ("PolicyTypeID", g(p.policy_type_id), Effect::Neutral),
-        ("PolicyID", g(p.policy_id), Effect::Neutral),
+        ("PolicyID", g(policy_id), Effect::Neutral),
         // A base's BasePolicyID is its own ID; a supplemental's names the policy it widens.
         (
             "BasePolicyID",
-            g(p.base_policy_id),
-            if p.effective_type() == crate::model::PolicyType::Supplemental {
-                Effect::Mixed
-            } else {
-                Effect::Neutral
-            },
+            g(base_id),
+            if supplemental { Effect::Mixed } else { Effect::Neutral },
         ),
         (
             "PlatformID",
@@ -832,6 +838,37 @@ fn header_of(p: &Policy) -> Vec<(&'static str, String, Effect)> {
         ("VersionEx", p.version_ex.to_string(), Effect::Neutral),
         ("HvciOptions", p.hvci_options.unwrap_or(0).to_string(), Effect::Neutral),
     ]
+}
+
+/// Options an AppID tagging policy always has once compiled (tagging policies never block).
+const TAGGING_OPTIONS: [OptionKind; 5] = [
+    OptionKind::Umci,
+    OptionKind::AuditMode,
+    OptionKind::AdvancedBootOptionsMenu,
+    OptionKind::DisabledScriptEnforcement,
+    OptionKind::RequiredEnforceStoreApplications,
+];
+
+/// The policy as its compiled form states it: what the compiler adds or drops is applied here,
+/// so a policy and its binary compare equal.
+fn compiled_view(p: &Policy) -> std::borrow::Cow<'_, Policy> {
+    let tagging = p.effective_type() == crate::model::PolicyType::AppIdTagging;
+    let unknown = p.rules.iter().any(|r| r.known().is_none());
+    if !tagging && !unknown {
+        return std::borrow::Cow::Borrowed(p);
+    }
+    let mut q = p.clone();
+    // Option text no schema knows is dropped by the compiler (and reported by the validator).
+    q.rules.retain(|r| r.known().is_some());
+    if tagging {
+        for o in TAGGING_OPTIONS {
+            q.set_option(o, true);
+        }
+        if q.ci_signers.is_empty() {
+            q.ci_signers = q.signers.iter().map(|s| s.id.clone()).collect();
+        }
+    }
+    std::borrow::Cow::Owned(q)
 }
 
 /// Scenario attributes that are not lists of items.
@@ -876,6 +913,8 @@ fn scenario_name(v: u8) -> String {
 
 /// Compares two policies. `old_label` and `new_label` name them in the report.
 pub fn diff(old: &Policy, new: &Policy, old_label: &str, new_label: &str) -> DiffReport {
+    let (old, new) = (compiled_view(old), compiled_view(new));
+    let (old, new) = (old.as_ref(), new.as_ref());
     let mut changes: Vec<Change> = Vec::new();
     let simple = |section: &str, item: &str, op: Op, o: Option<String>, n: Option<String>, effect: Effect| Change {
         section: section.to_string(),
