@@ -179,9 +179,7 @@ impl CertFacts {
 
 /// Returns DER bytes from PEM (first CERTIFICATE block) or passes DER through.
 pub fn pem_or_der_to_der(bytes: &[u8]) -> Result<Vec<u8>, CertError> {
-    if bytes.starts_with(b"-----BEGIN")
-        || bytes.iter().take(64).all(|b| b.is_ascii()) && bytes.windows(10).any(|w| w == b"-----BEGIN")
-    {
+    if looks_like_pem(bytes) {
         for pem in Pem::iter_from_buffer(bytes) {
             let pem = pem.map_err(|e| CertError(e.to_string()))?;
             if pem.label == "CERTIFICATE" {
@@ -191,4 +189,85 @@ pub fn pem_or_der_to_der(bytes: &[u8]) -> Result<Vec<u8>, CertError> {
         return Err(CertError("PEM file holds no CERTIFICATE block".into()));
     }
     Ok(bytes.to_vec())
+}
+
+/// One certificate with the raw pieces needed to match CMS signer identifiers, build chains and
+/// check signatures, alongside its [`CertFacts`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParsedCert {
+    /// The certificate's DER, as given.
+    pub der: Vec<u8>,
+    /// Names, TBS hash, EKUs, key kind.
+    pub facts: CertFacts,
+    /// DER of the subject Name.
+    pub subject_der: Vec<u8>,
+    /// DER of the issuer Name.
+    pub issuer_der: Vec<u8>,
+    /// Value octets of the serial-number INTEGER.
+    pub serial_bytes: Vec<u8>,
+    /// subjectKeyIdentifier value, when present.
+    pub subject_key_id: Option<Vec<u8>>,
+    /// DER of SubjectPublicKeyInfo.
+    pub spki_der: Vec<u8>,
+    /// DER of the TBSCertificate (what the issuer signed).
+    pub tbs_der: Vec<u8>,
+    /// The issuer's signature over `tbs_der`.
+    pub signature: Vec<u8>,
+    /// notBefore, seconds since 1970-01-01 UTC.
+    pub not_before_unix: i64,
+    /// notAfter, seconds since 1970-01-01 UTC.
+    pub not_after_unix: i64,
+    /// basicConstraints cA.
+    pub is_ca: bool,
+}
+
+impl ParsedCert {
+    /// Reads a DER certificate; trailing bytes after it are refused.
+    pub fn from_der(der: &[u8]) -> Result<Self, CertError> {
+        let (rest, cert) = X509Certificate::from_der(der).map_err(|e| CertError(e.to_string()))?;
+        if !rest.is_empty() {
+            return Err(CertError(format!("{} bytes after the certificate", rest.len())));
+        }
+        let subject_key_id = cert.iter_extensions().find_map(|e| match e.parsed_extension() {
+            x509_parser::extensions::ParsedExtension::SubjectKeyIdentifier(k) => Some(k.0.to_vec()),
+            _ => None,
+        });
+        Ok(ParsedCert {
+            der: der.to_vec(),
+            facts: CertFacts::from_parsed(&cert),
+            subject_der: cert.subject().as_raw().to_vec(),
+            issuer_der: cert.issuer().as_raw().to_vec(),
+            serial_bytes: cert.raw_serial().to_vec(),
+            subject_key_id,
+            spki_der: cert.public_key().raw.to_vec(),
+            tbs_der: cert.tbs_certificate.as_ref().to_vec(),
+            signature: cert.signature_value.data.to_vec(),
+            not_before_unix: cert.validity().not_before.timestamp(),
+            not_after_unix: cert.validity().not_after.timestamp(),
+            is_ca: cert.is_ca(),
+        })
+    }
+
+    /// Reads every certificate of a PEM file (in file order), or one DER certificate.
+    pub fn all_from_pem_or_der(bytes: &[u8]) -> Result<Vec<Self>, CertError> {
+        if !looks_like_pem(bytes) {
+            return Ok(vec![Self::from_der(bytes)?]);
+        }
+        let mut out = Vec::new();
+        for pem in Pem::iter_from_buffer(bytes) {
+            let pem = pem.map_err(|e| CertError(e.to_string()))?;
+            if pem.label == "CERTIFICATE" {
+                out.push(Self::from_der(&pem.contents)?);
+            }
+        }
+        if out.is_empty() {
+            return Err(CertError("PEM file holds no CERTIFICATE block".into()));
+        }
+        Ok(out)
+    }
+}
+
+fn looks_like_pem(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"-----BEGIN")
+        || bytes.iter().take(64).all(|b| b.is_ascii()) && bytes.windows(10).any(|w| w == b"-----BEGIN")
 }

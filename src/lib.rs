@@ -18,6 +18,7 @@ pub mod model;
 pub mod ops;
 pub mod report;
 pub mod scan;
+pub mod sign;
 pub mod spec;
 pub mod suggest;
 pub mod xml;

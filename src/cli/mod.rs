@@ -12,6 +12,8 @@ mod input;
 mod merge;
 mod scan;
 mod set;
+mod sign;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -48,6 +50,8 @@ enum Command {
     Explain(explain::Args),
     Set(Box<set::Args>),
     Scan(scan::Args),
+    Sign(sign::Args),
+    Verify(verify::Args),
 }
 
 /// Output format for reports.
@@ -111,6 +115,8 @@ pub fn main() -> ExitCode {
         Command::Explain(a) => explain::run(a),
         Command::Set(a) => set::run(*a),
         Command::Scan(a) => scan::run(a),
+        Command::Sign(a) => sign::run(a),
+        Command::Verify(a) => verify::run(a),
     };
     match result {
         Ok(code) => code,

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+pub mod pki;
+
 /// The shared corpus folder: `$CIPOLICY_CORPUS`, else `../shared/corpus` beside the project.
 /// Returns `None` (after printing a notice) when it is absent, so corpus tests skip visibly;
 /// under `CI=true` an absent folder fails the test instead.
@@ -50,4 +52,36 @@ pub fn files_with_ext(dir: &std::path::Path, exts: &[&str]) -> Vec<PathBuf> {
     }
     out.sort();
     out
+}
+
+/// The `openssl` binary: `$OPENSSL`, else `/usr/bin/openssl`, else `openssl` on PATH. Returns
+/// `None` (after a notice) when it cannot run; under `CI=true` a missing openssl fails the test.
+pub fn openssl() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("OPENSSL").map(PathBuf::from),
+        Some(PathBuf::from("/usr/bin/openssl")),
+        Some(PathBuf::from("openssl")),
+    ];
+    for c in candidates.into_iter().flatten() {
+        if std::process::Command::new(&c)
+            .arg("version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            return Some(c);
+        }
+    }
+    if std::env::var_os("CI").is_some_and(|v| v == "true") {
+        panic!("openssl is not installed but CI=true");
+    }
+    eprintln!("NOTICE: openssl not found; skipping a test that needs it");
+    None
+}
+
+/// A fresh empty scratch folder under the target dir, unique to `name` and this process.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
