@@ -69,9 +69,13 @@ fn packs_and_examples_snapshot() {
         // The XML reads back to the same model: the output is well-formed and complete.
         assert_eq!(xml::read(text.as_bytes()).unwrap().policy, policy, "{}", path.display());
         // The binary: its size and SHA-256, and that it decompiles to what the XML says.
-        let bin = cipolicy::cip::compile(&policy, &Default::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let bin =
+            cipolicy::cip::compile(&policy, &Default::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let digest = hex::encode_upper(<sha2::Sha256 as sha2::Digest>::digest(&bin.bytes));
-        insta::assert_snapshot!(format!("{name}__binary"), format!("{} bytes, SHA-256 {digest}", bin.bytes.len()));
+        insta::assert_snapshot!(
+            format!("{name}__binary"),
+            format!("{} bytes, SHA-256 {digest}", bin.bytes.len())
+        );
         let back = cipolicy::cip::decompile(&bin.bytes).unwrap();
         assert_eq!(back, cipolicy::cip::binary_view(&policy), "{}", path.display());
     }

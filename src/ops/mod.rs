@@ -1,4 +1,4 @@
-//! Operations over policy models: [`merge`], [`diff`] and [`set`].
+//! Operations over policy models: [`merge`], [`diff`], [`set`], [`explain`] and [`audit`].
 //!
 //! All of them compare items by **content** ([`keys`]), never by ID: IDs, `FriendlyName`s and
 //! signer `Name`s are labels that binary policies do not even store.
@@ -55,6 +55,7 @@
 //!   references inside lists by natural ID; settings by Provider, Key, ValueName ignoring case.
 //!   A scenario's `MinimumHashAlgorithm` is the weakest an input allows.
 
+pub mod audit;
 pub mod diff;
 pub mod explain;
 pub mod keys;
