@@ -26,8 +26,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::keys::{
-    ArtifactKey, EkuKey, Keys, Mode, Ref, RuleKey, SignerKey, describe_eku, describe_root, describe_rule,
-    describe_signer,
+    ArtifactKey, EkuKey, Keys, Mode, Ref, RuleKey, SignerKey, describe_eku, describe_rule, describe_signer,
 };
 use crate::model::{
     Action, DEFAULT_MINIMUM_HASH_ALGORITHM, Guid, OptionKind, Policy, RuleOption, SettingValue, SignerGroup, Version,
@@ -1220,9 +1219,4 @@ impl DiffReport {
         let _ = writeln!(s, "verdict: {}", self.verdict.sentence());
         s
     }
-}
-
-/// Describes a certificate root for other reports.
-pub fn root_text(r: &super::keys::RootKey) -> String {
-    describe_root(r)
 }

@@ -382,7 +382,16 @@ fn add_signer(p: &mut Policy, a: &AddSigner, notes: &mut Vec<String>) -> Result<
                     except_allow_rules: Vec::new(),
                 });
             }
-            Dest::Update => p.update_policy_signers.push(id),
+            Dest::Update => {
+                if !p.is_signed() {
+                    notes.push(
+                        "UpdatePolicySigners only protect a signed policy; remove option 6 (--option 6 --delete) \
+                         before signing"
+                            .into(),
+                    );
+                }
+                p.update_policy_signers.push(id);
+            }
             Dest::Supplemental => {
                 if !p.has_option(OptionKind::AllowSupplementalPolicies) {
                     notes.push(
@@ -446,6 +455,13 @@ pub fn apply(p: &mut Policy, edit: &Edit) -> Result<Vec<String>, SetError> {
                     "option {option} was already {}",
                     if *delete { "absent" } else { "set" }
                 ));
+            }
+            if *delete && *option == OptionKind::UnsignedSystemIntegrityPolicy && p.update_policy_signers.is_empty() {
+                notes.push(
+                    "the policy must now be signed, but it lists no UpdatePolicySigners (add one with --add-signer \
+                     CERT --update)"
+                        .into(),
+                );
             }
             if !delete && p.effective_type() == PolicyType::Supplemental && !SUPPLEMENTAL_OPTIONS.contains(option) {
                 notes.push(format!(
