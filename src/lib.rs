@@ -13,6 +13,7 @@
 
 pub mod cert;
 pub mod cip;
+pub mod der;
 pub mod fsio;
 pub mod model;
 pub mod ops;

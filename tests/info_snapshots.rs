@@ -44,6 +44,14 @@ fn info_json_of_diverse_corpus_policies() {
             "allow_microsoft",
             "xml/ms-examplepolicies-insider/AllowMicrosoft.2024-10-13.daace2c.xml",
         ),
+        (
+            "binary_supplemental",
+            "pairs/mattmcphee--application-policies--supplemental-epicgameslauncher-1570-v01/{08794066-CDF7-4252-865E-9CC9C1426E64}.cip",
+        ),
+        (
+            "signed_microsoft_driver_policy",
+            "signed/hbkmon-testing-repo/driversipolicy.b3b713d.p7b",
+        ),
     ] {
         insta::assert_json_snapshot!(name, info_json(&corpus.join(rel)));
     }

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use cipolicy::model::Policy;
-use cipolicy::report::info::SourceInfo;
+use cipolicy::report::info::{SignerSummary, SourceInfo};
 use cipolicy::xml;
 
 use super::CliError;
@@ -51,23 +51,36 @@ pub fn load_policy(path: &Path) -> Result<Loaded, CliError> {
     load_binary(path, &bytes)
 }
 
-/// Reads a binary policy.
+/// Reads a binary policy, raw or CMS-signed.
 pub fn load_binary(path: &Path, bytes: &[u8]) -> Result<Loaded, CliError> {
-    if bytes.first() == Some(&0x30) {
-        // A DER SEQUENCE: a CMS-signed policy. Unwrapping is the sign module's job.
-        return Err(CliError::input(format!(
-            "{}: this is a CMS-signed policy; reading signed policies is not supported yet",
-            path.display()
-        )));
-    }
-    let policy = cipolicy::cip::decompile(bytes)
+    let unwrapped = cipolicy::sign::unwrap(bytes).map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+    let content = &unwrapped.content;
+    let policy = cipolicy::cip::decompile(content)
         .map_err(|e| CliError::input(format!("{}: not a readable binary policy: {e}", path.display())))?;
+    let signers = unwrapped
+        .cms
+        .iter()
+        .flat_map(|c| &c.signers)
+        .map(|s| SignerSummary {
+            subject: s
+                .subject
+                .clone()
+                .unwrap_or_else(|| "(certificate not in the file)".into()),
+            issuer: s.issuer.clone().unwrap_or_default(),
+            tbs_hash: s.tbs_hash.clone(),
+        })
+        .collect();
     Ok(Loaded {
         policy,
         source: SourceInfo {
-            kind: "binary".into(),
-            format_version: bytes.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-            ..SourceInfo::default()
+            kind: if unwrapped.cms.is_some() {
+                "signed binary"
+            } else {
+                "binary"
+            }
+            .into(),
+            format_version: content.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            signers,
         },
         xml: None,
     })

@@ -142,13 +142,7 @@ pub fn decode_binary(path: &Path, content: &[u8]) -> Option<Policy> {
 /// Reads a policy given beside the one being signed or verified (`--base`, `--previous`): XML,
 /// a binary, or a signed binary.
 pub fn load_related(path: &Path) -> Result<Policy, CliError> {
-    let bytes = input::read_bytes(path)?;
-    if xml::looks_like_xml(&bytes) {
-        return Ok(input::load_xml(path, &bytes)?.policy);
-    }
-    let u = sign::unwrap(&bytes).map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
-    cip::decompile(&u.content)
-        .map_err(|e| CliError::input(format!("{}: not a readable binary policy: {e}", path.display())))
+    Ok(input::load_policy(path)?.policy)
 }
 
 fn load_identity(a: &Args) -> Result<SigningIdentity, CliError> {

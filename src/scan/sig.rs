@@ -221,14 +221,14 @@ fn opus(value: &Any) -> (Option<String>, Option<String>) {
         return (None, None);
     }
     for field in tlv::items(value.value()) {
-        let Some(inner) = tlv::tlv(field.content) else { continue };
+        let Some(inner) = tlv::tlv(field.value) else { continue };
         match field.tag {
             0xA0 => program = tlv::spc_string(&inner),
             // SpcLink: [0] url (IA5) is the usual choice; [2] file is an SpcString.
             0xA1 => {
                 more = match inner.tag & 0x1F {
-                    0 => Some(String::from_utf8_lossy(inner.content).into_owned()),
-                    2 => tlv::tlv(inner.content).and_then(|s| tlv::spc_string(&s)),
+                    0 => Some(String::from_utf8_lossy(inner.value).into_owned()),
+                    2 => tlv::tlv(inner.value).and_then(|s| tlv::spc_string(&s)),
                     _ => None,
                 }
             }
@@ -245,8 +245,8 @@ fn page_hash(value: &Any) -> Option<EmbeddedPageHash> {
         (PAGE_HASHES_V1, DigestAlg::Sha1, 20),
     ] {
         if let Some(set) = tlv::find_after_oid(&der, oid, 10) {
-            let table = tlv::items(set.content).into_iter().find(|t| t.tag == 0x04)?;
-            let entry = table.content.get(4..4 + len)?;
+            let table = tlv::items(set.value).into_iter().find(|t| t.tag == 0x04)?;
+            let entry = table.value.get(4..4 + len)?;
             return Some(EmbeddedPageHash {
                 alg,
                 first_page: HexBytes(entry.to_vec()),
@@ -474,20 +474,20 @@ fn digest_info_prefix(alg: DigestAlg) -> &'static [u8] {
 /// elements on decoding, and the signature covers the signer's own encoding.
 fn raw_signed_attrs(blob: &[u8], signature: &[u8]) -> Option<Vec<u8>> {
     let ci = tlv::tlv(blob)?;
-    let explicit = tlv::items(ci.content).into_iter().find(|t| t.tag == 0xA0)?;
-    let sd = tlv::tlv(explicit.content)?;
-    let infos = tlv::items(sd.content).into_iter().rev().find(|t| t.tag == 0x31)?;
-    for info in tlv::items(infos.content) {
-        let fields = tlv::items(info.content);
-        if !fields.iter().any(|f| f.tag == 0x04 && f.content == signature) {
+    let explicit = tlv::items(ci.value).into_iter().find(|t| t.tag == 0xA0)?;
+    let sd = tlv::tlv(explicit.value)?;
+    let infos = tlv::items(sd.value).into_iter().rev().find(|t| t.tag == 0x31)?;
+    for info in tlv::items(infos.value) {
+        let fields = tlv::items(info.value);
+        if !fields.iter().any(|f| f.tag == 0x04 && f.value == signature) {
             continue;
         }
         let attrs = fields.iter().find(|f| f.tag == 0xA0)?;
         // Same length octets as stored, only the tag changes from [0] to SET.
-        let header_len = attrs.len - attrs.content.len();
+        let header_len = attrs.raw.len() - attrs.value.len();
         let mut der = vec![0x31];
-        der.extend_from_slice(&length_octets(attrs.content.len(), header_len));
-        der.extend_from_slice(attrs.content);
+        der.extend_from_slice(&length_octets(attrs.value.len(), header_len));
+        der.extend_from_slice(attrs.value);
         return Some(der);
     }
     None

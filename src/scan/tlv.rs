@@ -1,57 +1,21 @@
-//! A minimal DER TLV walker for the few Microsoft-specific Authenticode structures
-//! (SpcSpOpusInfo, SpcPeImageData's page-hash moniker) whose CHOICEs of implicitly tagged strings
-//! and serialized-object octet strings are simpler to read leniently by hand than through derived
-//! `der` types. Standard CMS and X.509 structures go through the `cms`/`x509-cert` crates.
+//! Lenient reading of the few Microsoft-specific Authenticode structures (SpcSpOpusInfo,
+//! SpcPeImageData's page-hash moniker) whose CHOICEs of implicitly tagged strings and
+//! serialized-object octet strings are simpler to read by hand (over [`crate::der`]) than through
+//! derived `der` types. Standard CMS and X.509 structures go through the `cms`/`x509-cert` crates.
 
-/// One TLV.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Tlv<'a> {
-    /// The identifier octet (single-byte tags only).
-    pub tag: u8,
-    /// The content octets.
-    pub content: &'a [u8],
-    /// Bytes used by the whole TLV.
-    pub len: usize,
-}
+pub use crate::der::Tlv;
 
-impl Tlv<'_> {
-    /// True for a constructed encoding.
-    pub fn constructed(&self) -> bool {
-        self.tag & 0x20 != 0
-    }
-}
-
-/// Reads one TLV with a definite length at the start of `b`.
+/// Reads one TLV with a definite length at the start of `b` (lenient about length encodings).
 pub fn tlv(b: &[u8]) -> Option<Tlv<'_>> {
-    let tag = *b.first()?;
-    if tag & 0x1F == 0x1F {
-        return None;
-    }
-    let l0 = *b.get(1)?;
-    let (len, hdr) = if l0 < 0x80 {
-        (usize::from(l0), 2)
-    } else {
-        let n = usize::from(l0 & 0x7F);
-        if n == 0 || n > 4 {
-            return None;
-        }
-        let mut len = 0usize;
-        for i in 0..n {
-            len = (len << 8) | usize::from(*b.get(2 + i)?);
-        }
-        (len, 2 + n)
-    };
-    let end = hdr.checked_add(len)?;
-    let content = b.get(hdr..end)?;
-    Some(Tlv { tag, content, len: end })
+    crate::der::Reader::lenient(b).next("Authenticode element").ok()
 }
 
 /// Every TLV in `b`, one after another; stops at the first malformed one.
-pub fn items(mut b: &[u8]) -> Vec<Tlv<'_>> {
+pub fn items(b: &[u8]) -> Vec<Tlv<'_>> {
+    let mut r = crate::der::Reader::lenient(b);
     let mut out = Vec::new();
-    while let Some(t) = tlv(b) {
+    while let Ok(t) = r.next("Authenticode element") {
         out.push(t);
-        b = &b[t.len..];
     }
     out
 }
@@ -60,12 +24,12 @@ pub fn items(mut b: &[u8]) -> Vec<Tlv<'_>> {
 /// the constructed forms some signers emit.
 pub fn spc_string(t: &Tlv<'_>) -> Option<String> {
     let inner = if t.constructed() {
-        match items(t.content).first() {
-            Some(i) => i.content,
+        match items(t.value).first() {
+            Some(i) => i.value,
             None => return None,
         }
     } else {
-        t.content
+        t.value
     };
     match t.tag & 0x1F {
         0 => {
@@ -88,11 +52,11 @@ pub fn find_after_oid<'a>(b: &'a [u8], oid: &[u8], depth: u32) -> Option<Tlv<'a>
     }
     let list = items(b);
     for (i, t) in list.iter().enumerate() {
-        if t.tag == 0x06 && t.content == oid {
+        if t.tag == 0x06 && t.value == oid {
             return list.get(i + 1).copied();
         }
-        let nested = t.constructed() || (t.tag == 0x04 && tlv(t.content).is_some());
-        if nested && let Some(found) = find_after_oid(t.content, oid, depth - 1) {
+        let nested = t.constructed() || (t.tag == 0x04 && tlv(t.value).is_some());
+        if nested && let Some(found) = find_after_oid(t.value, oid, depth - 1) {
             return Some(found);
         }
     }
@@ -105,11 +69,11 @@ mod tests {
 
     #[test]
     fn reads_lengths_and_rejects_truncation() {
-        assert_eq!(tlv(&[0x04, 0x02, 1, 2]).unwrap().content, &[1, 2]);
+        assert_eq!(tlv(&[0x04, 0x02, 1, 2]).unwrap().value, &[1, 2]);
         assert!(tlv(&[0x04, 0x03, 1, 2]).is_none());
         assert!(tlv(&[0x04, 0x84, 0xFF, 0xFF, 0xFF, 0xFF]).is_none());
         let long = [0x30, 0x81, 0x01, 0x05];
-        assert_eq!(tlv(&long).unwrap().len, 4);
+        assert_eq!(tlv(&long).unwrap().raw.len(), 4);
         let s = tlv(&[0x80, 0x04, 0, b'h', 0, b'i']).unwrap();
         assert_eq!(spc_string(&s).as_deref(), Some("hi"));
     }

@@ -23,7 +23,7 @@ pub mod keys;
 mod matching;
 pub mod oids;
 mod pkcs12;
-mod tlv;
+use crate::der as tlv;
 mod unwrap;
 mod verify;
 
@@ -112,4 +112,14 @@ pub(crate) fn describe_name(der: &[u8]) -> String {
 pub fn parse_time(text: &str) -> Result<i64, crate::model::SignTimeError> {
     let t: crate::model::SignTime = text.parse()?;
     Ok(t.0.div_euclid(10_000_000) - 11_644_473_600)
+}
+
+impl From<tlv::DerError> for SignError {
+    fn from(e: tlv::DerError) -> Self {
+        SignError::Structure {
+            offset: e.offset,
+            what: e.what,
+            detail: e.detail,
+        }
+    }
 }

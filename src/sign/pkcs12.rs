@@ -19,9 +19,9 @@ use sha2::digest::block_api::BlockSizeUser;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::keys::{KeyError, SigningIdentity, key_matches_cert};
-use super::tlv::{self, Reader, Tlv};
 use super::unwrap::oid;
 use crate::cert::ParsedCert;
+use crate::der::{self as tlv, Reader, Tlv};
 
 const ID_DATA: &str = "1.2.840.113549.1.7.1";
 const ID_ENCRYPTED_DATA: &str = "1.2.840.113549.1.7.6";
@@ -41,7 +41,7 @@ fn err(msg: impl Into<String>) -> KeyError {
     KeyError::Pkcs12(msg.into())
 }
 
-fn structure(e: super::SignError) -> KeyError {
+fn structure(e: impl std::fmt::Display) -> KeyError {
     err(e.to_string())
 }
 

@@ -1,9 +1,9 @@
 //! Reading a policy file that may be wrapped in CMS SignedData.
 
 use super::oids;
-use super::tlv::{self, Reader, Tlv};
 use super::{SignError, describe_name};
 use crate::cert::ParsedCert;
+use crate::der::{self as tlv, Reader, Tlv};
 
 /// Highest binary policy format version known (anchors.md §3.6: currently 1–11).
 pub const MAX_KNOWN_FORMAT: u32 = 11;

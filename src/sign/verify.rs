@@ -358,7 +358,7 @@ fn check_attributes_and_signature(
         Some(der) => {
             match signer.attribute(oids::ATTR_CONTENT_TYPE).map(|a| a.values.as_slice()) {
                 Some([v]) => {
-                    let found = super::tlv::Reader::new(v)
+                    let found = crate::der::Reader::new(v)
                         .next("contentType value")
                         .ok()
                         .and_then(|t| super::unwrap::oid(t, "contentType value").ok());

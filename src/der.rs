@@ -1,12 +1,25 @@
-//! A bounded DER walker that keeps byte offsets and the original bytes of every element.
+//! A bounded DER walker that keeps byte offsets and the original bytes of every element. Shared
+//! by policy signing (strict DER) and the Authenticode scanner (lenient: signers in the wild
+//! emit non-minimal lengths).
 //!
 //! Hand-written on purpose: the `cms` crate decodes into owned types and re-sorts every
 //! `SET OF` while decoding, so the exact bytes that a signature covers (the signed attributes as
-//! the signer wrote them) and the offsets our errors report are lost. This walker only splits
-//! tag-length-value triples; the leaves (OIDs, names, algorithm identifiers) are decoded with
-//! `der`/`x509-cert`, and certificates with `x509-parser`.
+//! the signer wrote them) and the offsets our errors report are lost; a few Microsoft-specific
+//! Authenticode structures are also simpler to read leniently than through derived types. This
+//! walker only splits tag-length-value triples; the leaves (OIDs, names, algorithm identifiers)
+//! are decoded with `der`/`x509-cert`, and certificates with `x509-parser`.
 
-use super::SignError;
+/// A malformed element: where, in which structure, and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{what} at byte {offset}: {detail}")]
+pub struct DerError {
+    /// Offset of the element in the whole input.
+    pub offset: usize,
+    /// The structure being read.
+    pub what: &'static str,
+    /// What is wrong.
+    pub detail: String,
+}
 
 /// Universal tags used by CMS.
 pub const INTEGER: u8 = 0x02;
@@ -34,6 +47,7 @@ pub struct Tlv<'a> {
     pub raw: &'a [u8],
     /// The value octets.
     pub value: &'a [u8],
+    lenient: bool,
 }
 
 impl<'a> Tlv<'a> {
@@ -48,15 +62,21 @@ impl<'a> Tlv<'a> {
             buf: self.value,
             pos: 0,
             base: self.value_offset(),
+            lenient: self.lenient,
         }
     }
 
+    /// True for a constructed encoding.
+    pub fn constructed(&self) -> bool {
+        self.tag & 0x20 != 0
+    }
+
     /// Fails unless the tag is `tag`; `what` names the structure for the message.
-    pub fn expect(self, tag: u8, what: &'static str) -> Result<Self, SignError> {
+    pub fn expect(self, tag: u8, what: &'static str) -> Result<Self, DerError> {
         if self.tag == tag {
             Ok(self)
         } else {
-            Err(SignError::Structure {
+            Err(DerError {
                 offset: self.offset,
                 what,
                 detail: format!("expected tag 0x{tag:02X}, found 0x{:02X}", self.tag),
@@ -71,12 +91,28 @@ pub struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
     base: usize,
+    lenient: bool,
 }
 
 impl<'a> Reader<'a> {
     /// A reader over a whole input (offset 0).
     pub fn new(buf: &'a [u8]) -> Self {
-        Reader { buf, pos: 0, base: 0 }
+        Reader {
+            buf,
+            pos: 0,
+            base: 0,
+            lenient: false,
+        }
+    }
+
+    /// A reader that also accepts non-minimal length encodings (still definite lengths only).
+    pub fn lenient(buf: &'a [u8]) -> Self {
+        Reader {
+            buf,
+            pos: 0,
+            base: 0,
+            lenient: true,
+        }
     }
 
     /// True when every element has been read.
@@ -95,10 +131,10 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the next element; `what` names it for errors.
-    pub fn next(&mut self, what: &'static str) -> Result<Tlv<'a>, SignError> {
+    pub fn next(&mut self, what: &'static str) -> Result<Tlv<'a>, DerError> {
         let start = self.pos;
         let offset = self.offset();
-        let err = |detail: String| SignError::Structure { offset, what, detail };
+        let err = |detail: String| DerError { offset, what, detail };
         let rest = &self.buf[start..];
         let (&tag, after_tag) = rest
             .split_first()
@@ -121,7 +157,7 @@ impl<'a> Reader<'a> {
             let bytes = after_len0
                 .get(..n)
                 .ok_or_else(|| err("input ends inside a length".into()))?;
-            if bytes[0] == 0 || (n == 1 && bytes[0] < 0x80) {
+            if !self.lenient && (bytes[0] == 0 || (n == 1 && bytes[0] < 0x80)) {
                 return Err(err("length not in minimal DER form".into()));
             }
             (bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b)), 1 + n)
@@ -140,20 +176,21 @@ impl<'a> Reader<'a> {
             offset,
             raw,
             value: &raw[header..],
+            lenient: self.lenient,
         })
     }
 
     /// Reads the next element and checks its tag.
-    pub fn expect(&mut self, tag: u8, what: &'static str) -> Result<Tlv<'a>, SignError> {
+    pub fn expect(&mut self, tag: u8, what: &'static str) -> Result<Tlv<'a>, DerError> {
         self.next(what)?.expect(tag, what)
     }
 
     /// Fails when elements are left over.
-    pub fn finish(&self, what: &'static str) -> Result<(), SignError> {
+    pub fn finish(&self, what: &'static str) -> Result<(), DerError> {
         if self.is_empty() {
             Ok(())
         } else {
-            Err(SignError::Structure {
+            Err(DerError {
                 offset: self.offset(),
                 what,
                 detail: format!("{} unexpected trailing bytes", self.buf.len() - self.pos),
