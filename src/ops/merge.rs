@@ -1108,11 +1108,8 @@ pub fn merge(inputs: &[&Policy], opts: MergeOptions) -> Result<Merged, MergeErro
         };
         out.file_rules.push(r);
     }
-    out.file_rules.sort_by(|a, b| {
-        a.kind
-            .cmp(&b.kind)
-            .then_with(|| natural::cmp(a.id.as_str(), b.id.as_str()))
-    });
+    out.file_rules
+        .sort_by_cached_key(|r| (r.kind, natural::owned_key(r.id.as_str())));
 
     for s in acc.artifacts.ordered() {
         let Some(id) = &art_ids[s] else { continue };
