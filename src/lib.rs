@@ -22,4 +22,5 @@ pub mod scan;
 pub mod sign;
 pub mod spec;
 pub mod suggest;
+pub mod valid;
 pub mod xml;

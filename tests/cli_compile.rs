@@ -93,9 +93,15 @@ fn warnings_go_to_stderr_and_inexpressible_features_fail_with_exit_2() {
     let Some(corpus) = common::corpus() else { return };
     let dir = scratch("errors");
     let xml = corpus.join("near-pairs/hbkmon-testing-repo--wdac_allowall_audit--70e8d0f/WDAC_AllowAll_Audit.xml");
+    // The mis-cased option is a schema error, so compile refuses without --allow-invalid.
     let out = run(&["compile".as_ref(), xml.as_os_str()], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("error[XS008]") && err.contains("--allow-invalid"), "{err}");
+    let out = run(&["compile".as_ref(), xml.as_os_str(), "--allow-invalid".as_ref()], &dir);
     assert_eq!(out.status.code(), Some(0));
     let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("despite 1 validation error(s) (--allow-invalid)"), "{err}");
     assert!(
         err.contains("warning:") && err.contains("Enabled:Boot Audit on Failure"),
         "{err}"

@@ -30,6 +30,9 @@ pub struct Args {
     /// Binary format version to write (1-11; default 8, what current Microsoft tooling ships).
     #[arg(long, value_name = "N")]
     format_version: Option<u32>,
+    /// Write the outputs even when `cipolicy validate` finds errors in the built policy.
+    #[arg(long)]
+    allow_invalid: bool,
 }
 
 /// Reads SiPolicy XML for includes and `base` references.
@@ -76,6 +79,12 @@ pub fn run(a: Args) -> CmdResult {
             if n == 1 { "" } else { "s" }
         ))
     })?;
+    super::validate::gate(
+        a.spec.as_deref().unwrap_or(DEFAULT_PACK),
+        &built.policy,
+        None,
+        a.allow_invalid,
+    )?;
     let mut copts = CompileOptions::default();
     if let Some(v) = a.format_version {
         copts.format_version = v;

@@ -15,7 +15,8 @@ use super::{CliError, CmdResult, input};
 /// single-policy ones (PolicyTypeID only) into the output folder, or exactly PATH when -o names
 /// a file. The bytes are those ConvertFrom-CIPolicy writes. The default format version is 8
 /// (what Microsoft ships today; ConvertFrom-CIPolicy of 2022 to mid-2025 wrote 7); a feature the
-/// chosen version cannot hold is an error, never dropped. The output is unsigned.
+/// chosen version cannot hold is an error, never dropped. The output is unsigned. A policy with
+/// validation errors (see `cipolicy validate`) is refused unless --allow-invalid.
 #[derive(Debug, clap::Args)]
 #[command(after_help = super::EXIT_CODES)]
 pub struct Args {
@@ -33,6 +34,9 @@ pub struct Args {
     /// PowerShell; `introsort` is .NET Core / .NET 4.5+ hosts (pwsh 7, the WDAC Wizard).
     #[arg(long, value_enum, default_value_t = Sort::Legacy)]
     sort: Sort,
+    /// Write the binary even when `cipolicy validate` finds errors (they are still printed).
+    #[arg(long)]
+    allow_invalid: bool,
 }
 
 /// `--sort` values.
@@ -70,6 +74,12 @@ fn output_path(output: Option<&Path>, p: &Policy) -> PathBuf {
 pub fn run(a: Args) -> CmdResult {
     let bytes = input::read_bytes(&a.file)?;
     let loaded = input::load_xml(&a.file, &bytes)?;
+    super::validate::gate(
+        &a.file.display().to_string(),
+        &loaded.policy,
+        loaded.xml.as_ref(),
+        a.allow_invalid,
+    )?;
     let opts = CompileOptions {
         format_version: a.format_version,
         sort: match a.sort {

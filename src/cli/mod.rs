@@ -13,6 +13,7 @@ mod merge;
 mod scan;
 mod set;
 mod sign;
+mod validate;
 mod verify;
 
 use std::process::ExitCode;
@@ -52,6 +53,7 @@ enum Command {
     Scan(scan::Args),
     Sign(sign::Args),
     Verify(verify::Args),
+    Validate(validate::Args),
 }
 
 /// Output format for reports.
@@ -117,6 +119,7 @@ pub fn main() -> ExitCode {
         Command::Scan(a) => scan::run(a),
         Command::Sign(a) => sign::run(a),
         Command::Verify(a) => verify::run(a),
+        Command::Validate(a) => validate::run(a),
     };
     match result {
         Ok(code) => code,
