@@ -331,7 +331,7 @@ fn cases() -> Vec<(&'static str, Mutation, Mutation)> {
             |_| {},
         ),
         (
-            "AU023b",
+            "AU027",
             |p| {
                 add_user_signer(
                     p,
@@ -345,7 +345,7 @@ fn cases() -> Vec<(&'static str, Mutation, Mutation)> {
             |_| {},
         ),
         (
-            "AU023c",
+            "AU028",
             |p| {
                 add_user_signer(
                     p,
@@ -731,4 +731,39 @@ fn corpus_templates_audited() {
         }
     }
     insta::assert_snapshot!("audit_corpus_templates", out);
+}
+
+/// The fixtures are valid policies: what the audit flags is risk, not invalidity.
+#[test]
+fn fixtures_are_valid_policies() {
+    let mut n = 0;
+    for path in common::files_with_ext(&dir(), &[".xml"]) {
+        let v = cipolicy::valid::validate_xml(&std::fs::read(&path).unwrap(), &Default::default());
+        let errors: Vec<String> = v
+            .report
+            .findings
+            .iter()
+            .filter(|f| f.severity == cipolicy::valid::Severity::Error)
+            .map(|f| format!("{} {}", f.code, f.message))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
+        n += 1;
+    }
+    assert_eq!(n, 2 * (CHECKS.len() - 1) + 1);
+}
+
+/// The audit report reuses the validator's findings: codes, severities by rating, positions.
+#[test]
+fn report_points_into_the_source() {
+    let path = dir().join("AU030.trigger.xml");
+    let doc = xml::read(&std::fs::read(&path).unwrap()).unwrap();
+    let r = cipolicy::ops::audit::report(&doc.policy, Some(&doc));
+    let f = r.findings.iter().find(|f| f.code.to_string() == "AU030").unwrap();
+    assert_eq!(f.severity, cipolicy::valid::Severity::Error);
+    assert!(f.message.starts_with("[high] "));
+    let cipolicy::valid::Location::Text { line, .. } = f.location else {
+        panic!("{:?}", f.location)
+    };
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.lines().nth(line as usize - 1).unwrap().contains("ID_ALLOW_PUBLIC"));
 }

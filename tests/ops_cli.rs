@@ -100,6 +100,19 @@ fn merge_writes_output_and_refuses_with_exit_codes() {
     let bad = cipolicy(&["merge", p(&a), p(&broken), "-o", p(&out)]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("ID_ALLOW_NOWHERE"));
+    // An invalid input (signed, no UpdatePolicySigners) makes an invalid merge: not written
+    // unless --allow-invalid.
+    let unsigned_option = "<Rule><Option>Enabled:Unsigned System Integrity Policy</Option></Rule>";
+    let signed = std::fs::read_to_string(&a).unwrap().replace(unsigned_option, "");
+    let signed_path = dir.join("signed.xml");
+    std::fs::write(&signed_path, signed).unwrap();
+    let before = std::fs::read(&out).unwrap();
+    let refused = cipolicy(&["merge", p(&signed_path), "-o", p(&out)]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("PT001"));
+    assert_eq!(std::fs::read(&out).unwrap(), before);
+    let forced = cipolicy(&["merge", p(&signed_path), "--allow-invalid", "-o", p(&out)]);
+    assert_eq!(forced.status.code(), Some(0));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -130,4 +143,47 @@ fn explain_exit_codes() {
     let two_as = cipolicy(&["explain", p(&policy), p(&signed), p(&unsigned), "--as", "C:\\x.exe"]);
     assert_eq!(two_as.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn audit_formats_and_exit_codes() {
+    let d = root().join("testdata/audit");
+    let trig = d.join("AU030.trigger.xml");
+    let clean = d.join("clean.xml");
+    // Relative paths, so the snapshot does not depend on where the repository is.
+    let out = Command::new(env!("CARGO_BIN_EXE_cipolicy"))
+        .current_dir(root())
+        .args(["audit", "testdata/audit/AU030.trigger.xml", "testdata/audit/clean.xml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "high finding fails by default");
+    insta::assert_snapshot!("audit_human", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        cipolicy(&["audit", "--fail-on", "critical", p(&trig)]).status.code(),
+        Some(0)
+    );
+    assert_eq!(cipolicy(&["audit", p(&clean)]).status.code(), Some(0));
+    let info = d.join("AU012.trigger.xml");
+    assert_eq!(cipolicy(&["audit", p(&info)]).status.code(), Some(0));
+    assert_eq!(
+        cipolicy(&["audit", "--fail-on", "info", p(&info)]).status.code(),
+        Some(1)
+    );
+    let json = cipolicy(&["audit", "--format", "json", "--fail-on", "never", p(&trig)]);
+    assert_eq!(json.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["files"][0]["findings"][0]["code"], "AU030");
+    let sarif = cipolicy(&["audit", "--format", "sarif", p(&trig)]);
+    let v: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let run = &v["runs"][0];
+    assert_eq!(run["results"][0]["ruleId"], "AU030");
+    assert_eq!(run["results"][0]["level"], "error");
+    assert_eq!(run["tool"]["driver"]["rules"][0]["id"], "AU030");
+    assert_eq!(run["tool"]["driver"]["rules"][0]["properties"]["tags"][0], "audit");
+    // Specs are audited too.
+    let spec = root().join("rules/restrict-app-execution.toml");
+    let out = cipolicy(&["audit", "--fail-on", "never", p(&spec)]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("AU040"));
 }

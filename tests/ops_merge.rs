@@ -12,6 +12,16 @@ fn load(path: &Path) -> Option<Policy> {
     xml::read(&bytes).ok().map(|d| d.policy)
 }
 
+/// Validation errors (codes and messages) of a policy.
+fn errors(p: &Policy) -> Vec<String> {
+    cipolicy::valid::validate(p, None, &Default::default())
+        .findings
+        .into_iter()
+        .filter(|f| f.severity == cipolicy::valid::Severity::Error)
+        .map(|f| format!("{} {}", f.code, f.message))
+        .collect()
+}
+
 fn canonical(ps: &[&Policy], opts: MergeOptions) -> Result<String, MergeError> {
     merge(ps, opts).map(|m| xml::write(&m.policy))
 }
@@ -63,6 +73,7 @@ fn merge_of_two_team_policies() {
     let text = xml::write(&ab.policy);
     assert_eq!(text, xml::write(&ba.policy), "merge must not depend on input order");
     assert_eq!(xml::read(text.as_bytes()).unwrap().policy, ab.policy);
+    assert_eq!(errors(&ab.policy), Vec::<String>::new());
     insta::assert_snapshot!("merge_lob_a_b_xml", text);
     insta::assert_debug_snapshot!("merge_lob_a_b_notes", ab.notes);
 }
@@ -148,6 +159,7 @@ fn template_sets(corpus: &Path) -> Vec<Vec<PathBuf>> {
 fn microsoft_templates_merge_pairwise() {
     let Some(corpus) = common::corpus() else { return };
     let mut summary: Vec<String> = Vec::new();
+    let mut valid_pairs = 0;
     for set in template_sets(&corpus) {
         let policies: Vec<(String, Policy)> = set
             .iter()
@@ -174,6 +186,12 @@ fn microsoft_templates_merge_pairwise() {
                 assert_eq!(text, xml::write(&ba.policy), "{na} + {nb} is not commutative");
                 let back = xml::read(text.as_bytes()).unwrap().policy;
                 assert_eq!(back, ab.policy, "{na} + {nb} does not read back");
+                // Valid inputs give a valid result.
+                if errors(a).is_empty() && errors(b).is_empty() {
+                    let e = errors(&ab.policy);
+                    assert!(e.is_empty(), "{na} + {nb}: {e:#?}");
+                    valid_pairs += 1;
+                }
                 // A union loses nothing: every item of each input is still there.
                 for (n, p) in [(na, a), (nb, b)] {
                     let d = cipolicy::ops::diff::diff(p, &ab.policy, n, "merged");
@@ -201,5 +219,7 @@ fn microsoft_templates_merge_pairwise() {
             }
         }
     }
+    eprintln!("{valid_pairs} pairs of valid templates merged into valid policies");
+    assert!(valid_pairs > 100);
     insta::assert_snapshot!("merge_templates_pairwise", summary.join("\n"));
 }

@@ -117,6 +117,13 @@ fn options() {
     );
     insta::assert_snapshot!("set_option_delete", set("opt-del", &["--option", "3", "--delete"]));
     insta::assert_snapshot!("set_option_again", set("opt-again", &["--option", "0"]));
+    // The edit is made, and the validation error it leaves is pointed out.
+    let text = set("opt-6", &["--option", "6", "--delete"]);
+    assert!(
+        text.contains("warning: the edit leaves a validation error: PT001"),
+        "{text}"
+    );
+    insta::assert_snapshot!("set_option_6_delete", text);
 }
 
 #[test]

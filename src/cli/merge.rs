@@ -15,6 +15,8 @@ use super::{CliError, CmdResult, input};
 /// them. Options are the union; settings must agree (policy names are joined). The result does
 /// not depend on the order of the inputs. Base and supplemental policies are not merged together
 /// unless --allow-mixed-types is given. Notes about what the merge decided go to standard error.
+/// A merged policy with validation errors (which come from invalid inputs) is not written unless
+/// --allow-invalid.
 #[derive(Debug, clap::Args)]
 #[command(after_help = super::EXIT_CODES)]
 pub struct Args {
@@ -27,6 +29,9 @@ pub struct Args {
     /// Merge base and supplemental policies together (the result is a base policy).
     #[arg(long)]
     allow_mixed_types: bool,
+    /// Write the merged policy even when it has validation errors.
+    #[arg(long)]
+    allow_invalid: bool,
 }
 
 pub fn run(a: Args) -> CmdResult {
@@ -46,6 +51,7 @@ pub fn run(a: Args) -> CmdResult {
     for n in &merged.notes {
         eprintln!("note: {n}");
     }
+    super::validate::gate("merged policy", &merged.policy, None, a.allow_invalid)?;
     let text = xml::write(&merged.policy);
     if a.output.as_os_str() == "-" {
         print!("{text}");

@@ -1,5 +1,6 @@
 //! Subcommands. Each module holds its clap arguments and a `run` of a few lines.
 
+mod audit;
 mod build;
 mod compile;
 mod decompile;
@@ -40,6 +41,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Audit(audit::Args),
     Build(build::Args),
     Compile(compile::Args),
     Decompile(decompile::Args),
@@ -106,6 +108,7 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Audit(a) => audit::run(a),
         Command::Build(a) => build::run(a),
         Command::Compile(a) => compile::run(a),
         Command::Decompile(a) => decompile::run(a),

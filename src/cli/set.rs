@@ -82,6 +82,17 @@ pub struct Args {
     output: Option<PathBuf>,
 }
 
+/// Validation errors of a policy, as (code, message).
+fn error_codes(p: &cipolicy::model::Policy) -> Vec<(String, String)> {
+    let report = cipolicy::valid::validate(p, None, &cipolicy::valid::Options::default());
+    report
+        .findings
+        .into_iter()
+        .filter(|f| f.severity == cipolicy::valid::Severity::Error)
+        .map(|f| (f.code.to_string(), f.message))
+        .collect()
+}
+
 fn usage(e: impl std::fmt::Display) -> CliError {
     CliError::input(e.to_string())
 }
@@ -141,9 +152,17 @@ pub fn run(a: Args) -> CmdResult {
     let edits = edits(&a)?;
     let bytes = input::read_bytes(&a.file)?;
     let mut policy = input::load_xml(&a.file, &bytes)?.policy;
+    let before = error_codes(&policy);
     for e in &edits {
         for n in apply(&mut policy, e).map_err(usage)? {
             eprintln!("note: {n}");
+        }
+    }
+    // Edits are written even when they leave the policy invalid (a signing setup takes several
+    // steps), but new validation errors are pointed out.
+    for (code, message) in error_codes(&policy) {
+        if !before.iter().any(|(c, _)| *c == code) {
+            eprintln!("warning: the edit leaves a validation error: {code} {message}");
         }
     }
     let text = xml::write(&policy);

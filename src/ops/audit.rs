@@ -2,7 +2,9 @@
 //! code, a rating and help. Unlike the validator, which says whether a policy is *valid*, the
 //! auditor says where a valid policy trusts more than its author probably meant.
 //!
-//! Ratings follow the catalogue (critical, high, medium, low, info). Hits carry the model path of
+//! Codes follow the catalogue (validation.md §6.1), except that its AU023b and AU023c are AU027
+//! and AU028 here (codes are five characters). Ratings follow the catalogue (critical, high,
+//! medium, low, info); AU015 (an unsigned policy that lists update signers) is ours. Hits carry the model path of
 //! what they are about (`file_rules[3]`, `signing_scenarios[1].product_signers.allowed[0]`), so
 //! a renderer can point into the source.
 
@@ -91,16 +93,16 @@ checks! {
         "Test and flight signing is not for production; remove these signers (or set Disabled:Flight Signing for 0x0E).";
     "AU023", Medium, "Microsoft product root trusted in user mode without EKU or file limits",
         "Trusts all Microsoft-signed code, including tools that bypass App Control; add the recommended block rules (AU040).";
-    "AU023b", High, "Root that certifies third-party signers is trusted",
-        "0x16 (Trusted Signing), 0x0F (Third Party Marketplace) and 0x15 (OEM) certify other companies' signers: close to trusting any commercially signed code.";
-    "AU023c", Medium, "Code Verification Root (0x08) trusted in user mode",
-        "Historically the root of cross-certificates for third-party kernel signing CAs; drop it from user mode unless needed.";
     "AU024", High, "Certificate-authority-level signer without publisher or file limits",
         "A PCA or root certificate trusts everything it certifies (for a public CA: every customer); add CertPublisher or FileAttribRef, or sign at leaf level.";
     "AU025", Low, "Publisher-level trust in a vendor that ships interpreters",
         "Every file of the publisher is trusted, including script hosts and debuggers; add FileAttribRef limits or block rules.";
     "AU026", High, "Allow by file attributes only, without a signer",
         "FileName, InternalName, FileDescription and ProductName come from the file's own version resource: any unsigned file can claim them. Tie them to a signer (FilePublisher level) or use hashes.";
+    "AU027", High, "Root that certifies third-party signers is trusted",
+        "0x16 (Trusted Signing), 0x0F (Third Party Marketplace) and 0x15 (OEM) certify other companies' signers: close to trusting any commercially signed code.";
+    "AU028", Medium, "Code Verification Root (0x08) trusted in user mode",
+        "Historically the root of cross-certificates for third-party kernel signing CAs; drop it from user mode unless needed.";
     "AU030", High, "FilePath allow rule in a user-writable location",
         "Users can drop files there; allow by signer or hash instead (with option 18 this is critical: Windows does not even check).";
     "AU031", High, "Broad FilePath wildcard",
@@ -507,12 +509,12 @@ impl<'a> Audit<'a> {
                     format!("{} is allowed in {scen}", signer_label(s)),
                 ),
                 CertRoot::Wellknown(b) if THIRD_PARTY_ROOTS.contains(&b) => self.hit(
-                    "AU023b",
+                    "AU027",
                     path,
                     format!("{} is allowed in {scen}", signer_label(s)),
                 ),
                 CertRoot::Wellknown(0x08) if sc.value == SCENARIO_USER => self.hit(
-                    "AU023c",
+                    "AU028",
                     path,
                     format!("{} is allowed in user mode", signer_label(s)),
                 ),
@@ -940,6 +942,51 @@ pub fn audit(p: &Policy) -> Vec<Hit> {
     hits
 }
 
+/// Maps an audit rating onto the validator's severities: critical and high are errors, medium and
+/// low warnings, info stays info.
+pub fn severity(r: Rating) -> crate::valid::Severity {
+    use crate::valid::Severity;
+    match r {
+        Rating::Critical | Rating::High => Severity::Error,
+        Rating::Medium | Rating::Low => Severity::Warning,
+        Rating::Info => Severity::Info,
+    }
+}
+
+/// The rating's name.
+pub fn rating_name(r: Rating) -> &'static str {
+    match r {
+        Rating::Critical => "critical",
+        Rating::High => "high",
+        Rating::Medium => "medium",
+        Rating::Low => "low",
+        Rating::Info => "info",
+    }
+}
+
+/// The audit as a validator report, for the validator's renderers (human, JSON, SARIF). With the
+/// XML document the policy was read from, findings point at lines and columns. Each message starts
+/// with the rating (`[high]`).
+pub fn report(p: &Policy, doc: Option<&crate::xml::Document>) -> crate::valid::Report {
+    use crate::valid::{Code, Finding, Location, Report};
+    let findings = audit(p)
+        .into_iter()
+        .map(|h| {
+            let code = Code::from_text(h.code).expect("every audit code is in the validator's table");
+            let location = match (doc, h.path.is_empty()) {
+                (_, true) => Location::Input,
+                (Some(d), false) => match d.source.get(&h.path) {
+                    Some(span) => Location::text(span, Some(h.path.clone())),
+                    None => Location::Model { path: h.path.clone() },
+                },
+                (None, false) => Location::Model { path: h.path.clone() },
+            };
+            Finding::new(code, location, format!("[{}] {}", rating_name(h.rating), h.message)).with_help(h.help)
+        })
+        .collect();
+    Report::new(findings, false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -952,6 +999,26 @@ mod tests {
         sorted.dedup();
         assert_eq!(codes, sorted);
         assert!(CHECKS.iter().all(|c| !c.title.is_empty() && !c.help.is_empty()));
+    }
+
+    #[test]
+    fn validator_table_agrees() {
+        use crate::valid::{Code, Layer};
+        for c in CHECKS {
+            let info = Code::from_text(c.code)
+                .unwrap_or_else(|| panic!("{} is not in the validator's table", c.code))
+                .info();
+            assert_eq!(info.title, c.title, "{}", c.code);
+            assert_eq!(info.layer, Layer::Audit, "{}", c.code);
+            assert_eq!(info.severity, severity(c.rating), "{}", c.code);
+            assert!(
+                info.source.ends_with(&format!("rated {}", rating_name(c.rating))),
+                "{}",
+                c.code
+            );
+        }
+        let audit_codes = Code::ALL.iter().filter(|c| c.info().layer == Layer::Audit).count();
+        assert_eq!(audit_codes, CHECKS.len());
     }
 
     #[test]

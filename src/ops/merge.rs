@@ -825,8 +825,13 @@ fn merge_header(
     };
 
     if !all_legacy {
-        let pids: BTreeSet<Option<Guid>> = primary.iter().filter(|p| !p.is_legacy()).map(|p| p.policy_id).collect();
-        let policy_id = if pids.len() <= 1 {
+        // A legacy input's PolicyTypeID is its ID in the multiple-policy format (the binary header
+        // holds the same GUID either way).
+        let pids: BTreeSet<Option<Guid>> = primary.iter().map(|p| p.policy_id.or(p.policy_type_id)).collect();
+        // A legacy policy's GUID may be an in-box one (the driver block list's), which a
+        // multiple-format PolicyID must not be: a format change gets a new ID too.
+        let format_change = primary.iter().any(|p| p.is_legacy());
+        let policy_id = if pids.len() <= 1 && !format_change {
             pids.into_iter().next().flatten()
         } else {
             let mut name = String::from("merge");
@@ -835,9 +840,14 @@ fn merge_header(
                 name.push_str(&g.to_string());
             }
             let g = Guid::v5(merge_namespace(), name.as_bytes());
+            let why = if format_change {
+                "legacy single-format inputs merged into the multiple-policy format"
+            } else {
+                "the inputs have different PolicyIDs"
+            };
             notes.push(format!(
-                "the inputs have different PolicyIDs; the merged policy's PolicyID {g} is derived from them \
-                 (UUIDv5), so merging the same policies again gives the same ID"
+                "{why}; the merged policy's PolicyID {g} is derived from the inputs' IDs (UUIDv5), so merging \
+                 the same policies again gives the same ID"
             ));
             Some(g)
         };
