@@ -16,6 +16,7 @@ pub mod cip;
 pub mod der;
 pub mod fsio;
 pub mod model;
+pub mod ops;
 pub mod report;
 pub mod scan;
 pub mod sign;
