@@ -23,4 +23,5 @@ pub mod sign;
 pub mod spec;
 pub mod suggest;
 pub mod valid;
+pub mod wiring;
 pub mod xml;

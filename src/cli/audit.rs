@@ -4,9 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cipolicy::ops::audit::{self, Rating};
-use cipolicy::spec::{self, BuildOptions, XmlReadError};
 use cipolicy::valid::render;
-use cipolicy::xml;
 
 use super::{CliError, CmdResult, input, print_json};
 
@@ -86,27 +84,10 @@ struct Done {
     worst: Option<Rating>,
 }
 
-fn read_xml(bytes: &[u8]) -> Result<cipolicy::model::Policy, XmlReadError> {
-    xml::read(bytes).map(|d| d.policy).map_err(|e| XmlReadError {
-        line: e.span.line,
-        column: e.span.column,
-        message: e.message,
-    })
-}
-
 fn audit_file(path: &Path) -> Result<Done, CliError> {
     let name = path.display().to_string();
-    let is_spec = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
-    let (policy, doc) = if is_spec {
-        let opts = BuildOptions {
-            xml: Some(&read_xml),
-            scanner: None,
-        };
-        let built = spec::build_file(path, &opts).map_err(|e| {
-            eprintln!("{e}");
-            CliError::input(format!("{name}: the spec has errors"))
-        })?;
-        (built.policy, None)
+    let (policy, doc) = if input::is_spec(path) {
+        (input::load_spec(path)?, None)
     } else {
         let loaded = input::load_policy(path)?;
         (loaded.policy, loaded.xml)

@@ -4,10 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cipolicy::cip::{self, CompileOptions};
-use cipolicy::model::{Policy, SCENARIO_KERNEL, SCENARIO_USER};
-use cipolicy::scan::{Level, RuleOptions, WalkOptions, emit, run_scan};
-use cipolicy::spec::{self, BuildOptions, ScanRequest, XmlReadError};
-use cipolicy::{fsio, xml};
+use cipolicy::spec::{self, BuildOptions, ScanRequest};
+use cipolicy::{fsio, wiring, xml};
 
 use super::{CliError, CmdResult};
 
@@ -37,64 +35,11 @@ pub struct Args {
     allow_invalid: bool,
 }
 
-/// Reads SiPolicy XML for includes and `base` references.
-fn read_xml(bytes: &[u8]) -> Result<Policy, XmlReadError> {
-    xml::read(bytes).map(|d| d.policy).map_err(|e| XmlReadError {
-        line: e.span.line,
-        column: e.span.column,
-        message: e.message,
-    })
-}
-
-/// Runs one `[[scan]]` entry with the file scanner. The spec and the scanner are format modules
-/// that meet only in the model, so the glue is here: the spec asks for a folder at some levels
-/// and gets back the policy `cipolicy scan` would write for it.
-///
-/// Files are named by the request's path prefix (from the spec's text), never by where the
-/// folder is on this machine, and the scanner's output is sorted whatever the thread count, so
-/// the built policy depends on the spec and the files' content only. A file or folder that
-/// cannot be read fails the build (the policy would silently lack its rules); files that get no
-/// rule at any requested level, or fall back because their signature is unusable, are warnings,
-/// as in `cipolicy scan`.
-fn scan_folder(req: &ScanRequest<'_>) -> Result<Policy, String> {
-    let level = |s: &str| s.parse::<Level>().map_err(|e| e.to_string());
-    if !req.folder.exists() {
-        return Err("no such file or folder".into());
-    }
-    let rules = RuleOptions {
-        level: level(req.level)?,
-        fallbacks: req.fallback.iter().map(|f| level(f)).collect::<Result<_, _>>()?,
-        user_mode: req.scenarios.contains(&SCENARIO_USER),
-        kernel_mode: req.scenarios.contains(&SCENARIO_KERNEL),
-        ..RuleOptions::default()
-    };
-    let walk = WalkOptions {
-        omit: req.omit.to_vec(),
-        path_prefix: Some(req.path_prefix.to_string()),
-        ..WalkOptions::default()
-    };
-    let run = run_scan(&[req.folder.to_path_buf()], &walk, &rules).map_err(|e| e.to_string())?;
-    // Problems of files that were read are attached to their facts; the rest could not be read.
-    let unread: Vec<String> = run
-        .output
-        .issues
-        .iter()
-        .filter(|i| !run.output.files.iter().any(|f| f.path == i.path))
-        .map(|i| format!("{}: {}", i.path, i.message))
-        .collect();
-    if !unread.is_empty() {
-        return Err(unread.join("; "));
-    }
-    for i in &run.summary {
-        eprintln!("warning: [[scan]] {}: {}", i.path, i.message);
-    }
-    Ok(emit::to_policy(&run.rules, None))
-}
-
 pub fn run(a: Args) -> CmdResult {
+    let scanner = |r: &ScanRequest<'_>| wiring::scan_folder(r, &|w| eprintln!("warning: {w}"));
     let opts = BuildOptions {
-        xml: Some(&read_xml),
-        scanner: Some(&scan_folder),
+        xml: Some(&wiring::read_xml),
+        scanner: Some(&scanner),
     };
     let builtin = match a.spec.as_deref() {
         None => Some(DEFAULT_PACK),

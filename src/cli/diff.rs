@@ -5,8 +5,6 @@ use std::process::ExitCode;
 
 use cipolicy::model::Policy;
 use cipolicy::ops::diff::diff;
-use cipolicy::spec::{self, BuildOptions, XmlReadError};
-use cipolicy::xml;
 
 use super::{CliError, CmdResult, Format, input, print_json};
 
@@ -29,28 +27,12 @@ pub struct Args {
     format: Format,
 }
 
-fn read_xml(bytes: &[u8]) -> Result<Policy, XmlReadError> {
-    xml::read(bytes).map(|d| d.policy).map_err(|e| XmlReadError {
-        line: e.span.line,
-        column: e.span.column,
-        message: e.message,
-    })
-}
-
 /// XML or binary by content; a `.toml` file is a spec and is built first.
 fn load(path: &Path) -> Result<Policy, CliError> {
-    let is_spec = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
-    if !is_spec {
-        return Ok(input::load_policy(path)?.policy);
+    if input::is_spec(path) {
+        return input::load_spec(path);
     }
-    let opts = BuildOptions {
-        xml: Some(&read_xml),
-        scanner: None,
-    };
-    spec::build_file(path, &opts).map(|b| b.policy).map_err(|e| {
-        eprintln!("{e}");
-        CliError::input(format!("{}: the spec has errors", path.display()))
-    })
+    Ok(input::load_policy(path)?.policy)
 }
 
 pub fn run(a: Args) -> CmdResult {

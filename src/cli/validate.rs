@@ -146,8 +146,7 @@ pub fn run(a: Args) -> CmdResult {
 
 fn validate_file(path: &Path, opts: &Options) -> Result<Done, CliError> {
     let name = path.display().to_string();
-    let is_toml = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
-    if is_toml {
+    if input::is_spec(path) {
         if !path.is_file() {
             return Err(CliError::input(format!("cannot read {name}: no such file")));
         }

@@ -83,7 +83,7 @@ pub struct ScanRequest<'a> {
 }
 
 /// Scans a folder into a policy whose scenarios hold the generated rules. The caller supplies
-/// it: `cipolicy build` passes one that runs `crate::scan` (see `src/cli/build.rs`), since this
+/// it: `cipolicy build` passes one that runs `crate::scan` (see `crate::wiring`), since this
 /// module must not import the scanner. Its rules are merged like an included XML policy's; their
 /// FriendlyNames become reasons unless the `[[scan]]` entry gives one, so the scanner must name
 /// files by [`ScanRequest::path_prefix`], never by the folder it actually read.
