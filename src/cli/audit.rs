@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cipolicy::ops::audit::{self, Rating};
-use cipolicy::valid::render;
 
-use super::{CliError, CmdResult, input, print_json};
+use super::validate::Format;
+use super::{CliError, CmdResult, input};
 
 /// Review policies for risky trust: the security heuristics of an allow-list audit.
 ///
@@ -32,18 +32,6 @@ pub struct Args {
     /// Lowest rating that makes the exit code 1.
     #[arg(long, value_enum, default_value_t)]
     fail_on: FailOn,
-}
-
-/// Output formats of `audit` (the validator's renderers).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Text with source snippets.
-    #[default]
-    Human,
-    /// JSON.
-    Json,
-    /// SARIF 2.1.0, for code-scanning tools.
-    Sarif,
 }
 
 /// `--fail-on`.
@@ -104,19 +92,10 @@ fn audit_file(path: &Path) -> Result<Done, CliError> {
 
 pub fn run(a: Args) -> CmdResult {
     let done = a.files.iter().map(|p| audit_file(p)).collect::<Result<Vec<_>, _>>()?;
-    let inputs: Vec<render::Input<'_>> = done
-        .iter()
-        .map(|d| render::Input {
-            name: &d.name,
-            text: d.text.as_deref(),
-            report: &d.report,
-        })
-        .collect();
-    match a.format {
-        Format::Human => print!("{}", render::human(&inputs)),
-        Format::Json => print_json(&render::json(&inputs))?,
-        Format::Sarif => print_json(&render::sarif(&inputs))?,
-    }
+    super::validate::print_reports(
+        a.format,
+        done.iter().map(|d| (d.name.as_str(), d.text.as_deref(), &d.report)),
+    )?;
     let failed = a
         .fail_on
         .threshold()
