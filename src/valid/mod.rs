@@ -207,7 +207,36 @@ pub fn validate_binary(bytes: &[u8], file_name: Option<&str>, opts: &Options) ->
             );
         }
     }
+    if unwrapped.cms.is_some() {
+        findings.extend(envelope_findings(bytes, &policy));
+    }
     Report::new(findings, false)
+}
+
+/// SN010: what Windows requires of a signed file's CMS envelope, as `cipolicy verify` checks it
+/// (SignedData v1, the policy content type, one SignerInfo, digest and signature, RSA key).
+/// Trust and signer-rule checks are left to `verify`, which is given the trust anchors.
+fn envelope_findings(bytes: &[u8], policy: &Policy) -> Vec<Finding> {
+    let opts = crate::sign::VerifyOptions {
+        policy: Some(policy),
+        ..Default::default()
+    };
+    let report = crate::sign::verify(bytes, &opts);
+    report
+        .failures()
+        .filter(|c| c.code.starts_with("cms.") || c.code.starts_with("signer."))
+        .map(|c| {
+            Finding::new(
+                Code::SN010,
+                Location::Binary {
+                    offset: 0,
+                    section: "CMS SignedData".into(),
+                },
+                format!("{}: {}", c.code, c.message),
+            )
+            .with_help("Windows refuses to load a signed policy whose envelope is wrong; `cipolicy verify` shows the full report")
+        })
+        .collect()
 }
 
 /// The result of validating an allow-list spec.
