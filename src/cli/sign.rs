@@ -147,7 +147,10 @@ pub fn load_related(path: &Path) -> Result<Policy, CliError> {
 
 fn load_identity(a: &Args) -> Result<SigningIdentity, CliError> {
     let chain: Vec<Vec<u8>> = a.chain.iter().map(|p| input::read_bytes(p)).collect::<Result<_, _>>()?;
-    let key_err = |e: sign::KeyError| CliError::input(e.to_string());
+    let key_err = |e: sign::KeyError| match e {
+        sign::KeyError::NotRsa(_) => CliError::findings(format!("refusing to sign: {e}")),
+        e => CliError::input(e.to_string()),
+    };
     if let Some(p12) = &a.pkcs12 {
         let bytes = input::read_bytes(p12)?;
         let password = pkcs12_password()?;

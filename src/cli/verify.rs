@@ -40,6 +40,12 @@ pub struct Args {
 
 pub fn run(a: Args) -> CmdResult {
     let bytes = input::read_bytes(&a.file)?;
+    if bytes.is_empty() {
+        return Err(CliError::input(format!(
+            "{}: the file is empty; expected a signed policy",
+            a.file.display()
+        )));
+    }
     let mut trust = Vec::new();
     for t in &a.trust {
         let certs = ParsedCert::all_from_pem_or_der(&input::read_bytes(t)?)
