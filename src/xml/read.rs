@@ -121,7 +121,11 @@ where
     })
 }
 
-/// For a version with fewer than four numeric parts, suggests the padded form.
+/// For a version with fewer than four numeric parts, suggests the padded form. Such versions
+/// are refused on purpose, although the schema's pattern (unescaped dots) lets `1.1` through
+/// and .NET's `System.Version` parses it: .NET leaves the missing parts undefined (-1), so
+/// what ConfigCI compiles them to is not known, and a guessed version would break
+/// anti-rollback comparisons.
 fn version_hint(what: &str, text: &str) -> String {
     let parts: Vec<&str> = text.trim().split('.').collect();
     if what != "version"
@@ -136,7 +140,7 @@ fn version_hint(what: &str, text: &str) -> String {
     for _ in parts.len()..4 {
         padded.push_str(".0");
     }
-    format!(" (write it as `{padded}`)")
+    format!(" (write it as `{padded}`: missing parts are not guessed)")
 }
 
 fn parse_text<T: FromStr>(el: &Element, what: &str) -> Result<T, XmlError>
