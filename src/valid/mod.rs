@@ -248,13 +248,14 @@ pub struct SpecValidation {
     pub text: Option<String>,
 }
 
-/// Validates an allow-list spec (TOML) by building it and checking the policy it describes.
-/// `[[scan]]` entries are not run (validation reads no other files than includes); a spec that
-/// needs them reports that as SP001.
+/// Validates an allow-list spec (TOML) by building it, as `cipolicy build` does (includes read,
+/// `[[scan]]` entries scanned), and checking the policy it describes.
 pub fn validate_spec_file(path: &Path, opts: &Options) -> SpecValidation {
+    // A scan's per-file notes (no rule at any level, unusable signature) are `build`'s to print.
+    let scanner = |r: &crate::spec::ScanRequest<'_>| crate::wiring::scan_folder(r, &|_| {});
     let build = crate::spec::BuildOptions {
         xml: Some(&crate::wiring::read_xml),
-        scanner: None,
+        scanner: Some(&scanner),
     };
     let text = std::fs::read_to_string(path).ok();
     match crate::spec::build_file(path, &build) {
