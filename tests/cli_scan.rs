@@ -174,3 +174,33 @@ fn hash_json_reproduces_expected_certificates() {
     }
     assert!(checked >= 6, "{checked} certificates");
 }
+
+/// FilePath rules from this machine's paths would allow nothing on Windows: refused without
+/// --path-prefix (also as a fallback level), accepted with it.
+#[cfg(not(windows))]
+#[test]
+fn file_path_level_needs_a_windows_prefix() {
+    let Some(dir) = common::fixtures() else { return };
+    let out = dir.join("out");
+    let out = out.to_str().unwrap();
+    for args in [
+        &["scan", out, "--level", "FilePath", "-o", "-"][..],
+        &["scan", out, "--level", "Publisher", "--fallback", "FilePath", "-o", "-"][..],
+    ] {
+        let (code, _, stderr) = cipolicy(args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(stderr.contains("--path-prefix"), "{stderr}");
+    }
+    let (code, stdout, stderr) = cipolicy(&[
+        "scan",
+        out,
+        "--level",
+        "FilePath",
+        "--path-prefix",
+        "C:\\Program Files\\Fixtures",
+        "-o",
+        "-",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("FilePath=\"C:\\Program Files\\Fixtures\\"), "{stdout}");
+}
