@@ -22,7 +22,7 @@ pub struct Args {
     /// Trusted root certificate(s), PEM or DER.
     #[arg(long, num_args = 1..)]
     trust: Vec<PathBuf>,
-    /// Check certificate validity at this time (RFC 3339). Without it validity is not checked,
+    /// Check certificate validity at this time (RFC 3339, or a date: 2018-01-01). Without it validity is not checked,
     /// so the result never depends on the clock.
     #[arg(long)]
     time: Option<String>,
