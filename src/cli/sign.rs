@@ -74,6 +74,13 @@ pub fn run(a: Args) -> CmdResult {
         base: base.as_ref(),
         force: a.force,
     };
+    if a.force {
+        for r in sign::checks::pre_sign(&identity, policy.as_ref(), base.as_ref()) {
+            if r.overridable() {
+                eprintln!("warning: --force overrides: {r}");
+            }
+        }
+    }
     let signed = match sign::sign(&content, &opts) {
         Ok(s) => s,
         Err(e @ SignError::Refused(_)) => return Err(CliError::findings(e.to_string())),
