@@ -46,6 +46,12 @@ pub fn run(a: Args) -> CmdResult {
             a.file.display()
         )));
     }
+    if cipolicy::xml::looks_like_xml(&bytes) {
+        return Err(CliError::input(format!(
+            "{}: this is SiPolicy XML; a signed policy is a binary (`cipolicy compile`, then `cipolicy sign`)",
+            a.file.display()
+        )));
+    }
     let mut trust = Vec::new();
     for t in &a.trust {
         let certs = ParsedCert::all_from_pem_or_der(&input::read_bytes(t)?)

@@ -123,7 +123,12 @@ impl Built {
             .collect();
         let safe = safe.trim_matches(|c| c == ' ' || c == '.');
         // Windows reserves device names whatever the extension (`CON.xml` is the console).
-        let stem = safe.split('.').next().unwrap_or_default().trim_end().to_ascii_uppercase();
+        let stem = safe
+            .split('.')
+            .next()
+            .unwrap_or_default()
+            .trim_end()
+            .to_ascii_uppercase();
         let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
             || (stem.len() == 4
                 && (stem.starts_with("COM") || stem.starts_with("LPT"))
