@@ -112,11 +112,31 @@ fn scan_writes_xml_spec_and_json_summary() {
     assert_eq!(code, 0);
     let spec: toml::Table = stdout.parse().unwrap();
     let allow = spec["allow"].as_array().unwrap();
-    // fixdrv.sys and fixdrv_whql.sys hash the same: one kernel entry with four hashes.
+    // fixdrv.sys and fixdrv_whql.sys hash the same: one kernel entry with four hashes, those
+    // expected.json gives for fixdrv.sys.
     assert_eq!(allow.len(), 1, "{stdout}");
     assert_eq!(allow[0]["scenarios"].as_array().unwrap().len(), 1);
     assert!(allow[0]["reason"].as_str().unwrap().ends_with("fixdrv.sys"));
-    assert!(allow[0].get("page_sha256").is_some());
+    let hashes: Vec<&str> = allow[0]["hash"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .collect();
+    let expected: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let drv = &expected["fixdrv.sys"];
+    for key in [
+        "authenticode_sha1",
+        "authenticode_sha256",
+        "page_hash_sha1",
+        "page_hash_sha256",
+    ] {
+        assert!(hashes.contains(&drv[key].as_str().unwrap()), "{key} {hashes:?}");
+    }
+    assert!(
+        stdout.starts_with("# Rules from `cipolicy scan` (level Hash)"),
+        "{stdout}"
+    );
     let (code, _, stderr) = cipolicy(&["scan", out_dir.to_str().unwrap(), "--level", "Bogus"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("unknown level"), "{stderr}");

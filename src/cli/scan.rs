@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use cipolicy::model::Guid;
 use cipolicy::scan::rules::PcaChoice;
 use cipolicy::scan::{Level, NameLevel, RuleOptions, WalkOptions, emit, run_scan};
-use cipolicy::{fsio, xml};
+use cipolicy::{fsio, spec, xml};
 
 use super::{CliError, CmdResult, Format, print_json};
 
@@ -16,7 +16,7 @@ pub enum OutputKind {
     /// SiPolicy XML.
     #[default]
     Xml,
-    /// An allow-list spec fragment (TOML `[[allow]]` entries).
+    /// Allow-list spec entries (TOML `[signers.*]` and `[[allow]]`) to include in a spec.
     Spec,
 }
 
@@ -105,7 +105,7 @@ pub fn run(a: Args) -> CmdResult {
     let both = !a.user_mode && !a.kernel_mode;
     let rules = RuleOptions {
         level: a.level,
-        fallbacks: a.fallback,
+        fallbacks: a.fallback.clone(),
         user_mode: a.user_mode || both,
         kernel_mode: a.kernel_mode || both,
         name_level: a.specific_file_name_level,
@@ -130,9 +130,13 @@ pub fn run(a: Args) -> CmdResult {
         }
     }
     let run = run_scan(&a.paths, &walk, &rules).map_err(|e| CliError::input(e.to_string()))?;
+    let policy = emit::to_policy(&run.rules, a.policy_id);
     let text = match a.output_kind {
-        OutputKind::Xml => xml::write(&emit::to_policy(&run.rules, a.policy_id)),
-        OutputKind::Spec => emit::spec_toml(&run.rules),
+        OutputKind::Xml => xml::write(&policy),
+        OutputKind::Spec => {
+            let entries = spec::fragment(&policy).map_err(|e| CliError::input(e.to_string()))?;
+            format!("{}{entries}", fragment_header(a.level, &a.fallback))
+        }
     };
     if let Some(out) = &a.output {
         fsio::write_atomic(out, text.as_bytes())
@@ -167,4 +171,16 @@ pub fn run(a: Args) -> CmdResult {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The comment a spec fragment starts with: what made it and how to use it.
+fn fragment_header(level: Level, fallback: &[Level]) -> String {
+    let mut levels = level.to_string();
+    for f in fallback {
+        levels.push_str(&format!(", then {f}"));
+    }
+    format!(
+        "# Rules from `cipolicy scan` (level {levels}). Include this file from a spec\n\
+         # (include = [\"this-file.toml\"]) or paste it in; docs/spec.md describes the entries.\n\n"
+    )
 }

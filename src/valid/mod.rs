@@ -218,17 +218,8 @@ pub struct SpecValidation {
 /// `[[scan]]` entries are not run (validation reads no other files than includes); a spec that
 /// needs them reports that as SP001.
 pub fn validate_spec_file(path: &Path, opts: &Options) -> SpecValidation {
-    let read_xml = |bytes: &[u8]| {
-        xml::read(bytes)
-            .map(|d| d.policy)
-            .map_err(|e| crate::spec::XmlReadError {
-                line: e.span.line,
-                column: e.span.column,
-                message: e.message,
-            })
-    };
     let build = crate::spec::BuildOptions {
-        xml: Some(&read_xml),
+        xml: Some(&crate::wiring::read_xml),
         scanner: None,
     };
     let text = std::fs::read_to_string(path).ok();

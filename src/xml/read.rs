@@ -258,19 +258,7 @@ impl Reader {
             platform_id,
             policy_id,
             base_policy_id,
-            rules: Vec::new(),
-            ekus: Vec::new(),
-            file_rules: Vec::new(),
-            artifact_rules: Vec::new(),
-            signers: Vec::new(),
-            signing_scenarios: Vec::new(),
-            update_policy_signers: Vec::new(),
-            ci_signers: Vec::new(),
-            hvci_options: None,
-            settings: Vec::new(),
-            macros: Vec::new(),
-            supplemental_policy_signers: Vec::new(),
-            app_settings: Vec::new(),
+            ..Policy::default()
         };
         if let Some(el) = child("Rules") {
             check_shape(el, &[], &["Rule"], &[])?;
