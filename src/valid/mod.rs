@@ -45,7 +45,7 @@ pub use target::{Target, TargetError};
 use std::path::Path;
 
 use crate::model::{Policy, SignTime};
-use crate::xml::{self, Document, XmlError, tree};
+use crate::xml::{Document, XmlError, tree};
 
 /// What to validate against, beyond the policy itself.
 #[derive(Clone, Debug, Default)]
