@@ -45,7 +45,7 @@ pub use target::{Target, TargetError};
 use std::path::Path;
 
 use crate::model::{Policy, SignTime};
-use crate::xml::{self, Document, XmlError, tree};
+use crate::xml::{Document, XmlError, tree};
 
 /// What to validate against, beyond the policy itself.
 #[derive(Clone, Debug, Default)]
@@ -69,13 +69,8 @@ pub fn validate(policy: &Policy, doc: Option<&Document>, opts: &Options) -> Repo
     let mut findings = Vec::new();
     let mut schema_ran = false;
     if let Some(doc) = doc {
-        match tree::parse(&doc.text) {
-            Ok(root) => {
-                findings.extend(schema::check(&root));
-                schema_ran = true;
-            }
-            Err(e) => findings.push(not_well_formed(&e)),
-        }
+        findings.extend(schema::check(&doc.root));
+        schema_ran = true;
     }
     findings.extend(model_checks(policy, doc, opts, schema_ran));
     Report::new(findings, false)
@@ -127,7 +122,7 @@ pub fn validate_xml(bytes: &[u8], opts: &Options) -> XmlValidation {
         }
     };
     let mut findings = schema::check(&root);
-    match xml::read(bytes) {
+    match Document::from_tree(text.clone(), root) {
         Ok(doc) => {
             findings.extend(model_checks(&doc.policy, Some(&doc), opts, true));
             XmlValidation {

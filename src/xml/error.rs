@@ -55,6 +55,57 @@ impl<'a> LineIndex<'a> {
     }
 }
 
+/// Computes spans for offsets that mostly come in increasing order (as a parser meets them), in
+/// time proportional to the text walked since the previous call instead of a search per call.
+#[derive(Clone, Debug)]
+pub(crate) struct SpanCursor<'a> {
+    text: &'a str,
+    offset: usize,
+    line: u32,
+    column: u32,
+}
+
+impl<'a> SpanCursor<'a> {
+    /// A cursor at the start of `text`.
+    pub(crate) fn new(text: &'a str) -> Self {
+        SpanCursor {
+            text,
+            offset: 0,
+            line: 1,
+            column: 1,
+        }
+    }
+
+    /// The position of byte `offset` (clamped to the text, moved back to a character boundary),
+    /// the same as [`LineIndex::span`] gives.
+    pub(crate) fn span(&mut self, offset: usize) -> Span {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        if offset < self.offset {
+            *self = SpanCursor::new(self.text);
+        }
+        // A byte loop: the walks are short (one tag), where setting up `rfind` and
+        // `chars().count()` per call cost more than the loop.
+        for &b in &self.text.as_bytes()[self.offset..offset] {
+            if b == b'\n' {
+                self.line += 1;
+                self.column = 1;
+            } else if (b as i8) >= -0x40 {
+                // Not a UTF-8 continuation byte: a new character.
+                self.column += 1;
+            }
+        }
+        self.offset = offset;
+        Span {
+            offset,
+            line: self.line,
+            column: self.column,
+        }
+    }
+}
+
 /// An XML document could not be read as a policy.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub struct XmlError {
@@ -124,5 +175,16 @@ mod tests {
             }
         );
         assert_eq!(idx.span(100).line, 3);
+    }
+
+    #[test]
+    fn cursor_agrees_with_line_index() {
+        let text = "ab\nc\u{e9}d\n\n  \u{1F600}x\r\ny";
+        let idx = LineIndex::new(text);
+        let mut cur = SpanCursor::new(text);
+        // Forwards, repeated, backwards and past the end, including inside a character.
+        for o in [0, 1, 3, 5, 5, 6, 7, 9, 13, 2, 8, 11, 16, 100] {
+            assert_eq!(cur.span(o), idx.span(o), "offset {o}");
+        }
     }
 }
