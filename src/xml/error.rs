@@ -19,6 +19,16 @@ impl fmt::Display for Span {
     }
 }
 
+/// A value as an error message shows it: whole when short, else its start and its length, so a
+/// hostile 100 MB attribute does not become a 100 MB message.
+pub(crate) fn shown(value: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 80;
+    match value.char_indices().nth(MAX) {
+        None => value.into(),
+        Some((cut, _)) => format!("{}… ({} characters)", &value[..cut], value.chars().count()).into(),
+    }
+}
+
 /// Maps byte offsets of one text to line:column.
 #[derive(Clone, Debug)]
 pub struct LineIndex<'a> {

@@ -7,7 +7,7 @@
 
 use std::str::FromStr;
 
-use super::error::XmlError;
+use super::error::{XmlError, shown};
 use super::source::{Path, SourceMap};
 use super::tree::{Attr, Element};
 use crate::model::*;
@@ -28,7 +28,7 @@ fn check_shape(el: &Element, attrs: &[&str], children: &[&str], singletons: &[&s
             };
             return Err(XmlError::new(
                 a.span,
-                format!("unknown attribute `{}` on <{}>{hint}", a.name, el.name),
+                format!("unknown attribute `{}` on <{}>{hint}", shown(&a.name), el.name),
             ));
         }
     }
@@ -120,8 +120,9 @@ where
         XmlError::new(
             el.text_span,
             format!(
-                "<{}> `{t}` is not a valid {what}: {e}{}",
+                "<{}> `{}` is not a valid {what}: {e}{}",
                 el.name,
+                shown(t),
                 version_hint(what, t)
             ),
         )
@@ -222,7 +223,7 @@ impl Reader {
                     a.value_span,
                     format!(
                         "PolicyType `{}` is not one of `Base Policy`, `Supplemental Policy`, `AppID Tagging Policy`{}",
-                        a.value,
+                        shown(&a.value),
                         did_you_mean(&a.value, ["Base Policy", "Supplemental Policy", "AppID Tagging Policy"])
                     ),
                 )
@@ -409,7 +410,7 @@ impl Reader {
                         t.value_span,
                         format!(
                             "FileRule Type `{}` is not one of `Match`, `Exclude`, `Attribute`{}",
-                            t.value,
+                            shown(&t.value),
                             did_you_mean(&t.value, ["Match", "Exclude", "Attribute"])
                         ),
                     )
@@ -474,7 +475,7 @@ impl Reader {
             v => {
                 return Err(XmlError::new(
                     t.value_span,
-                    format!("ArtifactType `{v}` is not one of `CIM`, `Catalog`"),
+                    format!("ArtifactType `{}` is not one of `CIM`, `Catalog`", shown(v)),
                 ));
             }
         };
@@ -485,7 +486,7 @@ impl Reader {
             v => {
                 return Err(XmlError::new(
                     a.value_span,
-                    format!("Action `{v}` is not one of `Deny`, `Allow`"),
+                    format!("Action `{}` is not one of `Deny`, `Allow`", shown(v)),
                 ));
             }
         };
@@ -578,7 +579,8 @@ impl Reader {
                 return Err(XmlError::new(
                     ty.value_span,
                     format!(
-                        "CertRoot Type `{v}` is not one of `TBS`, `Wellknown`{}",
+                        "CertRoot Type `{}` is not one of `TBS`, `Wellknown`{}",
+                        shown(v),
                         did_you_mean(v, ["TBS", "Wellknown"])
                     ),
                 ));
@@ -614,7 +616,7 @@ impl Reader {
                 Some(a) => {
                     return Err(XmlError::new(
                         a.value_span,
-                        format!("CertEKU Condition `{}` is not `Except`", a.value),
+                        format!("CertEKU Condition `{}` is not `Except`", shown(&a.value)),
                     ));
                 }
             };
@@ -705,7 +707,10 @@ impl Reader {
                 Some(a) => Some(parse_bool(&a.value).ok_or_else(|| {
                     XmlError::new(
                         a.value_span,
-                        format!("EnforceDLL `{}` is not a boolean (`true`, `false`, `1`, `0`)", a.value),
+                        format!(
+                            "EnforceDLL `{}` is not a boolean (`true`, `false`, `1`, `0`)",
+                            shown(&a.value)
+                        ),
                     )
                 })?),
             };
@@ -830,7 +835,7 @@ impl Reader {
             "Boolean" => SettingValue::Boolean(parse_bool(&t.text).ok_or_else(|| {
                 XmlError::new(
                     t.text_span,
-                    format!("<Boolean> `{}` is not an xs:boolean; use `true` or `false` (lower case: ConfigCI rejects `True`)", t.text.trim()),
+                    format!("<Boolean> `{}` is not an xs:boolean; use `true` or `false` (lower case: ConfigCI rejects `True`)", shown(t.text.trim())),
                 )
             })?),
             "DWord" => SettingValue::DWord(parse_text::<Num<u32>>(t, "DWord")?.0),
