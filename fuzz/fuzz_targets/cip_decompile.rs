@@ -3,22 +3,4 @@
 //! its own binary view.
 #![no_main]
 
-use cipolicy::cip::{self, CompileOptions};
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    let _ = cip::info(data);
-    let _ = cip::locate(data, data.len() / 2);
-    let Ok(policy) = cip::decompile(data) else { return };
-    let version = u32::from_le_bytes(data[..4].try_into().expect("decoded policies have a header"));
-    let opts = CompileOptions {
-        format_version: version,
-        ..CompileOptions::default()
-    };
-    let compiled = match cip::compile(&policy, &opts) {
-        Ok(c) => c,
-        Err(e) => panic!("a decompiled policy does not compile: {e}"),
-    };
-    assert!(compiled.bytes == data, "recompiling gives other bytes");
-    assert!(cip::binary_view_with(&policy, &opts) == policy, "binary view of a decoded policy differs");
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| cipolicy_fuzz::cip_decompile::check(data));

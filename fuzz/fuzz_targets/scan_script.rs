@@ -3,13 +3,4 @@
 //! scripts serve as seeds as they are).
 #![no_main]
 
-use cipolicy::scan::{FactOptions, facts_from_bytes};
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    let Some(&sel) = data.last() else { return };
-    let bytes = data;
-    let name = ["fuzz.ps1", "fuzz.psm1", "fuzz.psd1", "fuzz.ps1"][usize::from(sel & 3)];
-    let f = facts_from_bytes(name, bytes, FactOptions::default());
-    assert_eq!(f.size, bytes.len() as u64);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| cipolicy_fuzz::scan_script::check(data));

@@ -2,34 +2,4 @@
 //! `testdata/specs` (so the fuzzer can reach the include and XML-merge paths) and no scanner.
 #![no_main]
 
-use std::path::Path;
-
-use cipolicy::spec::{self, BuildOptions, XmlReadError};
-use cipolicy::{model::Policy, xml};
-use libfuzzer_sys::fuzz_target;
-
-fn read_xml(bytes: &[u8]) -> Result<Policy, XmlReadError> {
-    xml::read(bytes).map(|d| d.policy).map_err(|e| XmlReadError {
-        line: 0,
-        column: 0,
-        message: e.to_string(),
-    })
-}
-
-fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/specs");
-    let opts = BuildOptions {
-        xml: Some(&read_xml),
-        scanner: None,
-    };
-    if let Ok(built) = spec::build_text("fuzz.toml", &dir, text, &opts) {
-        let _ = built.xml_file_name();
-        let _ = built.binary_file_name();
-        // What a build produces is written as XML: it must read back.
-        let canonical = xml::write(&built.policy);
-        if let Err(e) = xml::read(canonical.as_bytes()) {
-            panic!("a built policy's XML does not read back: {e}\n{canonical}");
-        }
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| cipolicy_fuzz::spec_build::check(data));
