@@ -124,7 +124,12 @@ fn fixtures() {
     failing.extend(other_inputs().into_iter().map(str::to_string));
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     for c in Code::ALL {
-        if c.info().status == Status::Implemented {
+        // Audit codes are never reported by `validate`; tests/ops_audit.rs has their fixtures.
+        // SN010 needs a signed file, made with a test PKI in tests/valid_signed.rs.
+        if c.info().status == Status::Implemented
+            && c.info().layer != cipolicy::valid::Layer::Audit
+            && *c != Code::SN010
+        {
             assert!(failing.contains(&c.to_string()), "{c} has no failing fixture");
             assert!(passing.contains(&c.to_string()), "{c} has no passing fixture");
         }

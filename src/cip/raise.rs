@@ -9,13 +9,13 @@
 
 use super::bin::*;
 use super::lower::artifact_key;
-use super::shared::{self, APPID_TAGGING_OPTIONS, MacroTable, SettingsBack};
+use super::shared::{self, MacroTable, SettingsBack};
 use super::sort::{RuleKey, SortAlgorithm, preimage_order};
 use crate::model::{
     AllowedSigner, AppIdTags, ArtifactAction, ArtifactHashAlg, ArtifactRule, ArtifactSignerGroup, ArtifactType,
     BIT_ALWAYS, BIT_SUPPLEMENTAL, CertEku, CertRoot, DEFAULT_MINIMUM_HASH_ALGORITHM, DeniedSigner, Eku, EkuCondition,
-    FileRule, FileRuleKind, Guid, HexBytes, Id, OptionKind, Policy, PolicyType, RuleOption, Setting, SettingValue,
-    SignTime, Signer, SignerGroup, SigningScenario, Version,
+    FileRule, FileRuleKind, Guid, HexBytes, Id, OptionKind, Policy, RuleOption, Setting, SettingValue, SignTime,
+    Signer, SignerGroup, SigningScenario, Version,
 };
 
 /// Binary content the model cannot hold, with the structure it is in (turned into a
@@ -283,18 +283,14 @@ pub fn raise(b: &BinPolicy, algo: SortAlgorithm) -> Result<Policy, RaiseError> {
     if cert_remapping.is_some() {
         options.push(OptionKind::DisabledDefaultWindowsCertificateRemapping);
     }
-    let tagging_ok = !supplemental
-        && APPID_TAGGING_OPTIONS.iter().all(|o| options.contains(o))
-        && (!b.ci_signers.is_empty() || b.signers.is_empty());
-    let kind = match (supplemental, default_policy) {
-        (true, _) => PolicyType::Supplemental,
-        (false, Some(_)) if tagging_ok => PolicyType::AppIdTagging,
-        (false, Some(s)) => {
-            explicit.push(s);
-            PolicyType::Base
-        }
-        (false, None) => PolicyType::Base,
-    };
+    let kind = shared::policy_kind(
+        supplemental,
+        default_policy,
+        |o| options.contains(o),
+        !b.ci_signers.is_empty(),
+        !b.signers.is_empty(),
+        &mut explicit,
+    );
 
     // Scenarios.
     let scenario_ids = shared::scenario_ids(&values);

@@ -292,6 +292,30 @@ pub fn settings_back(sorted: Vec<Setting>, algo: SortAlgorithm, can_tag: bool) -
     back
 }
 
+/// The policy type a binary decodes to. A binary has no type field: supplementals are told by
+/// their IDs, and an AppID Tagging policy by its DefaultPolicy setting together with the options
+/// compiling one forces (and CiSigners only). A DefaultPolicy setting that does not make the
+/// policy an AppID Tagging one stays an explicit setting.
+pub fn policy_kind(
+    supplemental: bool,
+    default_policy: Option<Setting>,
+    has_option: impl Fn(&OptionKind) -> bool,
+    has_ci_signers: bool,
+    has_signers: bool,
+    explicit: &mut Vec<Setting>,
+) -> PolicyType {
+    let tagging_ok = !supplemental && APPID_TAGGING_OPTIONS.iter().all(has_option) && (has_ci_signers || !has_signers);
+    match (supplemental, default_policy) {
+        (true, _) => PolicyType::Supplemental,
+        (false, Some(_)) if tagging_ok => PolicyType::AppIdTagging,
+        (false, Some(s)) => {
+            explicit.push(s);
+            PolicyType::Base
+        }
+        (false, None) => PolicyType::Base,
+    }
+}
+
 /// The scenario that regenerated AppIDTags go to: the first user-mode one, else the first.
 pub fn tag_scenario(values: &[u8]) -> Option<usize> {
     values

@@ -343,18 +343,14 @@ pub fn binary_view_with(p: &Policy, opts: &CompileOptions) -> Policy {
         option_list.push(OptionKind::DisabledDefaultWindowsCertificateRemapping);
     }
     let supplemental = input_kind == PolicyType::Supplemental;
-    let tagging_ok = !supplemental
-        && APPID_TAGGING_OPTIONS.iter().all(|o| options.contains(o))
-        && (!ci_signers.is_empty() || p.signers.is_empty());
-    let kind = match (supplemental, back.default_policy) {
-        (true, _) => PolicyType::Supplemental,
-        (false, Some(_)) if tagging_ok => PolicyType::AppIdTagging,
-        (false, Some(s)) => {
-            explicit.push(s);
-            PolicyType::Base
-        }
-        (false, None) => PolicyType::Base,
-    };
+    let kind = shared::policy_kind(
+        supplemental,
+        back.default_policy,
+        |o| options.contains(o),
+        !ci_signers.is_empty(),
+        !p.signers.is_empty(),
+        &mut explicit,
+    );
 
     // Scenarios.
     let scenario_ids = shared::scenario_ids(&values);

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cipolicy::cip::{self, CompileOptions};
-use cipolicy::spec::{self, BuildOptions, XmlReadError};
-use cipolicy::{fsio, xml};
+use cipolicy::spec::{self, BuildOptions, ScanRequest};
+use cipolicy::{fsio, wiring, xml};
 
 use super::{CliError, CmdResult};
 
@@ -35,21 +35,11 @@ pub struct Args {
     allow_invalid: bool,
 }
 
-/// Reads SiPolicy XML for includes and `base` references.
-fn read_xml(bytes: &[u8]) -> Result<cipolicy::model::Policy, XmlReadError> {
-    xml::read(bytes).map(|d| d.policy).map_err(|e| XmlReadError {
-        line: e.span.line,
-        column: e.span.column,
-        message: e.message,
-    })
-}
-
 pub fn run(a: Args) -> CmdResult {
-    // `[[scan]]` entries need `cipolicy::scan`, which is not on main yet; until it is, they are
-    // reported as spec errors.
+    let scanner = |r: &ScanRequest<'_>| wiring::scan_folder(r, &|w| eprintln!("warning: {w}"));
     let opts = BuildOptions {
-        xml: Some(&read_xml),
-        scanner: None,
+        xml: Some(&wiring::read_xml),
+        scanner: Some(&scanner),
     };
     let builtin = match a.spec.as_deref() {
         None => Some(DEFAULT_PACK),

@@ -4,7 +4,8 @@ use std::path::Path;
 
 use cipolicy::model::Policy;
 use cipolicy::report::info::{SignerSummary, SourceInfo};
-use cipolicy::xml;
+use cipolicy::spec::{self, BuildOptions, ScanRequest};
+use cipolicy::{wiring, xml};
 
 use super::CliError;
 
@@ -36,6 +37,26 @@ pub fn load_xml(path: &Path, bytes: &[u8]) -> Result<Loaded, CliError> {
     })
 }
 
+/// Whether a file is an allow-list spec (by its `.toml` extension: specs and policies are told
+/// apart by name because a TOML file has no magic).
+pub fn is_spec(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+}
+
+/// Builds the policy an allow-list spec describes, as `cipolicy build` does (includes read,
+/// `[[scan]]` entries scanned). Spec errors are printed and exit with code 2.
+pub fn load_spec(path: &Path) -> Result<Policy, CliError> {
+    let scanner = |r: &ScanRequest<'_>| wiring::scan_folder(r, &|w| eprintln!("warning: {w}"));
+    let opts = BuildOptions {
+        xml: Some(&wiring::read_xml),
+        scanner: Some(&scanner),
+    };
+    spec::build_file(path, &opts).map(|b| b.policy).map_err(|e| {
+        eprintln!("{e}");
+        CliError::input(format!("{}: the spec has errors", path.display()))
+    })
+}
+
 /// Reads a policy in any supported format, chosen by content, not by file name.
 pub fn load_policy(path: &Path) -> Result<Loaded, CliError> {
     let bytes = read_bytes(path)?;
@@ -53,6 +74,18 @@ pub fn load_policy(path: &Path) -> Result<Loaded, CliError> {
 
 /// Reads a binary policy, raw or CMS-signed.
 pub fn load_binary(path: &Path, bytes: &[u8]) -> Result<Loaded, CliError> {
+    if xml::looks_like_xml(bytes) {
+        return Err(CliError::input(format!(
+            "{}: this is SiPolicy XML, not a binary policy (`cipolicy compile` makes the binary)",
+            path.display()
+        )));
+    }
+    if is_spec(path) {
+        return Err(CliError::input(format!(
+            "{}: this is an allow-list spec, not a binary policy (`cipolicy build` makes the binary)",
+            path.display()
+        )));
+    }
     let unwrapped = cipolicy::sign::unwrap(bytes).map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
     let content = &unwrapped.content;
     let policy = cipolicy::cip::decompile(content)

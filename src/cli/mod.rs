@@ -1,13 +1,18 @@
 //! Subcommands. Each module holds its clap arguments and a `run` of a few lines.
 
+mod audit;
 mod build;
 mod compile;
 mod decompile;
+mod diff;
+mod explain;
 mod fmt;
 mod hash;
 mod info;
 mod input;
+mod merge;
 mod scan;
+mod set;
 mod sign;
 mod validate;
 mod verify;
@@ -36,12 +41,17 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Audit(audit::Args),
     Build(build::Args),
     Compile(compile::Args),
     Decompile(decompile::Args),
     Fmt(fmt::Args),
     Hash(hash::Args),
     Info(info::Args),
+    Merge(merge::Args),
+    Diff(diff::Args),
+    Explain(explain::Args),
+    Set(Box<set::Args>),
     Scan(scan::Args),
     Sign(sign::Args),
     Verify(verify::Args),
@@ -98,12 +108,17 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Audit(a) => audit::run(a),
         Command::Build(a) => build::run(a),
         Command::Compile(a) => compile::run(a),
         Command::Decompile(a) => decompile::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Hash(a) => hash::run(a),
         Command::Info(a) => info::run(a),
+        Command::Merge(a) => merge::run(a),
+        Command::Diff(a) => diff::run(a),
+        Command::Explain(a) => explain::run(a),
+        Command::Set(a) => set::run(*a),
         Command::Scan(a) => scan::run(a),
         Command::Sign(a) => sign::run(a),
         Command::Verify(a) => verify::run(a),

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use cipolicy::model::Guid;
 use cipolicy::scan::rules::PcaChoice;
 use cipolicy::scan::{Level, NameLevel, RuleOptions, WalkOptions, emit, run_scan};
-use cipolicy::{fsio, xml};
+use cipolicy::{fsio, spec, xml};
 
 use super::{CliError, CmdResult, Format, print_json};
 
@@ -16,7 +16,7 @@ pub enum OutputKind {
     /// SiPolicy XML.
     #[default]
     Xml,
-    /// An allow-list spec fragment (TOML `[[allow]]` entries).
+    /// Allow-list spec entries (TOML `[signers.*]` and `[[allow]]`) to include in a spec.
     Spec,
 }
 
@@ -58,7 +58,7 @@ pub struct Args {
     /// Leave out paths matching this glob (relative to the scan root); repeatable.
     #[arg(long, value_name = "GLOB")]
     omit: Vec<String>,
-    /// Output file (default: standard output).
+    /// Output file (default, or `-`: standard output).
     #[arg(short, long)]
     output: Option<PathBuf>,
     /// Output kind.
@@ -105,7 +105,7 @@ pub fn run(a: Args) -> CmdResult {
     let both = !a.user_mode && !a.kernel_mode;
     let rules = RuleOptions {
         level: a.level,
-        fallbacks: a.fallback,
+        fallbacks: a.fallback.clone(),
         user_mode: a.user_mode || both,
         kernel_mode: a.kernel_mode || both,
         name_level: a.specific_file_name_level,
@@ -115,6 +115,17 @@ pub fn run(a: Args) -> CmdResult {
             Pca::Top => PcaChoice::Top,
         },
     };
+    // A FilePath rule holds the path Windows will see; a path on this machine (a Linux or a
+    // build agent's folder) would allow nothing there, so the Windows folder must be named.
+    let wants_path = std::iter::once(&a.level)
+        .chain(&a.fallback)
+        .any(|l| *l == Level::FilePath);
+    if wants_path && a.path_prefix.is_none() && !cfg!(windows) {
+        return Err(CliError::input(
+            "FilePath rules need --path-prefix, the Windows folder the scanned files will be in \
+             (e.g. --path-prefix 'C:\\Program Files\\App'): this machine's paths mean nothing to Windows",
+        ));
+    }
     let walk = WalkOptions {
         omit: a.omit,
         no_follow: a.no_follow,
@@ -130,17 +141,23 @@ pub fn run(a: Args) -> CmdResult {
         }
     }
     let run = run_scan(&a.paths, &walk, &rules).map_err(|e| CliError::input(e.to_string()))?;
+    let policy = emit::to_policy(&run.rules, a.policy_id);
     let text = match a.output_kind {
-        OutputKind::Xml => xml::write(&emit::to_policy(&run.rules, a.policy_id)),
-        OutputKind::Spec => emit::spec_toml(&run.rules),
+        OutputKind::Xml => xml::write(&policy),
+        OutputKind::Spec => {
+            let entries = spec::fragment(&policy).map_err(|e| CliError::input(e.to_string()))?;
+            format!("{}{entries}", fragment_header(a.level, &a.fallback))
+        }
     };
-    if let Some(out) = &a.output {
+    // `-o -` is standard output, as for `fmt` and `merge`.
+    let output = a.output.as_ref().filter(|o| o.as_os_str() != "-");
+    if let Some(out) = output {
         fsio::write_atomic(out, text.as_bytes())
             .map_err(|e| CliError::input(format!("cannot write {}: {e}", out.display())))?;
     }
     match a.format {
         Format::Human => {
-            if a.output.is_none() {
+            if output.is_none() {
                 print!("{text}");
             }
             eprintln!(
@@ -161,10 +178,22 @@ pub fn run(a: Args) -> CmdResult {
                 "file_rules": run.rules.rules.len(),
                 "signers": run.rules.signers.len(),
                 "summary": run.summary,
-                "output": if a.output.is_none() { Some(&text) } else { None },
+                "output": if output.is_none() { Some(&text) } else { None },
             });
             print_json(&v)?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The comment a spec fragment starts with: what made it and how to use it.
+fn fragment_header(level: Level, fallback: &[Level]) -> String {
+    let mut levels = level.to_string();
+    for f in fallback {
+        levels.push_str(&format!(", then {f}"));
+    }
+    format!(
+        "# Rules from `cipolicy scan` (level {levels}). Include this file from a spec\n\
+         # (include = [\"this-file.toml\"]) or paste it in; docs/spec.md describes the entries.\n\n"
+    )
 }

@@ -66,12 +66,7 @@ fn parse_target(s: &str) -> Result<Target, String> {
 }
 
 fn parse_now(s: &str) -> Result<SignTime, String> {
-    let full = if s.len() == 10 {
-        format!("{s}T00:00:00Z")
-    } else {
-        s.to_string()
-    };
-    full.parse().map_err(|e: cipolicy::model::SignTimeError| e.to_string())
+    cipolicy::sign::parse_sign_time(s).map_err(|e| e.to_string())
 }
 
 /// `SOURCE_DATE_EPOCH` (seconds since 1970) as a FILETIME.
@@ -122,19 +117,10 @@ pub fn run(a: Args) -> CmdResult {
             }
         }
     }
-    let inputs: Vec<render::Input<'_>> = done
-        .iter()
-        .map(|d| render::Input {
-            name: &d.name,
-            text: d.text.as_deref(),
-            report: &d.report,
-        })
-        .collect();
-    match a.format {
-        Format::Human => print!("{}", render::human(&inputs)),
-        Format::Json => print_json(&render::json(&inputs))?,
-        Format::Sarif => print_json(&render::sarif(&inputs))?,
-    }
+    print_reports(
+        a.format,
+        done.iter().map(|d| (d.name.as_str(), d.text.as_deref(), &d.report)),
+    )?;
     if unreadable {
         return Ok(ExitCode::from(2));
     }
@@ -146,8 +132,7 @@ pub fn run(a: Args) -> CmdResult {
 
 fn validate_file(path: &Path, opts: &Options) -> Result<Done, CliError> {
     let name = path.display().to_string();
-    let is_toml = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
-    if is_toml {
+    if input::is_spec(path) {
         if !path.is_file() {
             return Err(CliError::input(format!("cannot read {name}: no such file")));
         }
@@ -177,6 +162,22 @@ fn validate_file(path: &Path, opts: &Options) -> Result<Done, CliError> {
         text: v.text,
         report: v.report,
     })
+}
+
+/// Prints reports, one per input file `(name, source text, report)`, in `format`.
+pub fn print_reports<'a>(
+    format: Format,
+    files: impl Iterator<Item = (&'a str, Option<&'a str>, &'a valid::Report)>,
+) -> Result<(), CliError> {
+    let inputs: Vec<render::Input<'_>> = files
+        .map(|(name, text, report)| render::Input { name, text, report })
+        .collect();
+    match format {
+        Format::Human => print!("{}", render::human(&inputs)),
+        Format::Json => print_json(&render::json(&inputs))?,
+        Format::Sarif => print_json(&render::sarif(&inputs))?,
+    }
+    Ok(())
 }
 
 /// Validates a policy about to be written as an artifact (`compile`, `build`): errors refuse the

@@ -71,7 +71,7 @@ pub const STANDARD_PLATFORM_ID: &str = "{2E07F7E4-194C-4D20-B7C9-6F44A6C5A234}";
 pub const LEGACY_POLICY_TYPE_ID: &str = "{A244370E-44C9-4C06-B551-F6016E563076}";
 
 /// A whole SiPolicy.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Policy {
     /// `SiPolicy/@FriendlyName`.
     pub friendly_name: Option<String>,
@@ -122,23 +122,10 @@ impl Policy {
             friendly_name: None,
             policy_type: Some(PolicyType::Base),
             version_ex: Version::ZERO,
-            policy_type_id: None,
             platform_id: STANDARD_PLATFORM_ID.parse().ok(),
             policy_id: Some(policy_id),
             base_policy_id: Some(policy_id),
-            rules: Vec::new(),
-            ekus: Vec::new(),
-            file_rules: Vec::new(),
-            artifact_rules: Vec::new(),
-            signers: Vec::new(),
-            signing_scenarios: Vec::new(),
-            update_policy_signers: Vec::new(),
-            ci_signers: Vec::new(),
-            hvci_options: None,
-            settings: Vec::new(),
-            macros: Vec::new(),
-            supplemental_policy_signers: Vec::new(),
-            app_settings: Vec::new(),
+            ..Policy::default()
         }
     }
 

@@ -105,6 +105,19 @@ impl OptionKind {
         Self::ALL.iter().copied().find(|o| o.number() == Some(n))
     }
 
+    /// Whether a supplemental policy may set this option (Microsoft's option table; every option
+    /// is valid in a base policy). Option 7 would be too, but it has no XML form.
+    pub fn valid_in_supplemental(self) -> bool {
+        matches!(
+            self,
+            OptionKind::InheritDefaultPolicy
+                | OptionKind::UnsignedSystemIntegrityPolicy
+                | OptionKind::ManagedInstaller
+                | OptionKind::IntelligentSecurityGraphAuthorization
+                | OptionKind::DisabledRuntimeFilePathRuleProtection
+        )
+    }
+
     /// Looks up a header bit.
     pub fn from_bit(bit: u32) -> Option<Self> {
         Self::ALL.iter().copied().find(|o| o.bit() == Some(bit))

@@ -1,6 +1,6 @@
 //! From file facts to rules at a level with fallbacks (rule-levels.md §5): scenario choice, level
 //! eligibility, and de-duplication. The result ([`RuleSet`]) is format-neutral; [`super::emit`]
-//! turns it into a policy or a spec fragment.
+//! turns it into a policy.
 
 use std::collections::BTreeMap;
 

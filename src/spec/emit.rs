@@ -30,15 +30,6 @@ use crate::model::roots::{KNOWN_EKUS, oid_from_eku_value};
 use crate::model::*;
 use crate::suggest;
 
-/// Options a supplemental policy may carry (validation.md §2, Microsoft's table).
-const SUPPLEMENTAL_OPTIONS: &[OptionKind] = &[
-    OptionKind::InheritDefaultPolicy,
-    OptionKind::UnsignedSystemIntegrityPolicy,
-    OptionKind::ManagedInstaller,
-    OptionKind::IntelligentSecurityGraphAuthorization,
-    OptionKind::DisabledRuntimeFilePathRuleProtection,
-];
-
 fn h16(text: &str) -> String {
     hex::encode_upper(&Sha256::digest(text.as_bytes())[..8])
 }
@@ -385,7 +376,7 @@ fn options(e: &mut Emitter<'_>, p: &PolicySection, policy: &mut Policy) {
                 "a supplemental policy cannot allow supplemental policies (option 17)",
                 None,
             );
-        } else if supplemental && !SUPPLEMENTAL_OPTIONS.contains(&o) {
+        } else if supplemental && !o.valid_in_supplemental() {
             e.err(
                 loc,
                 format!("\"{o}\" has no effect in a supplemental policy (it comes from the base)"),

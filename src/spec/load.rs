@@ -9,7 +9,7 @@ use super::ir::*;
 use super::names;
 use super::parse::{self, ParsedFile, PolicySection, RawEntry, RawTarget, ScanEntry, SettingEntry};
 use super::{ScanRequest, Scanner, XmlReadError, XmlReader};
-use crate::model::{Action, CertRoot, EkuCondition, FileRule, Policy};
+use crate::model::{Action, CertRoot, EkuCondition, FileRule, Policy, Version};
 use crate::suggest;
 
 /// Everything read from a spec and its includes, merged.
@@ -281,10 +281,10 @@ impl Loader<'_> {
             self.err_at(
                 &s.loc,
                 format!(
-                    "[[scan]] of {} needs the file scanner, which this build does not include yet",
+                    "[[scan]] of {} is not run here: no file scanner was supplied",
                     s.folder.display()
                 ),
-                Some("list the files' rules as [[allow]] entries for now".into()),
+                Some("`cipolicy build` runs [[scan]] entries; check what it writes instead".into()),
             );
             return Vec::new();
         };
@@ -294,6 +294,7 @@ impl Loader<'_> {
             fallback: &s.fallback,
             scenarios: s.scenarios.iter().map(|x| x.value()).collect(),
             omit: &s.omit,
+            path_prefix: &s.path_prefix,
         };
         let policy = match scanner(&req) {
             Ok(p) => p,
@@ -309,9 +310,12 @@ impl Loader<'_> {
         }
         for e in &mut entries {
             e.loc = s.loc.clone();
-            if s.reason.is_some() {
-                e.reason = s.reason.clone();
-            }
+            // The same reasons `cipolicy scan --as spec` writes, so a [[scan]] and the fragment
+            // of the same scan build the same bytes.
+            e.reason = match &s.reason {
+                Some(r) => Some(r.clone()),
+                None => super::write::reason_of(e.reason.as_deref()),
+            };
             if let Some(extra) = e.scenarios.iter().find(|x| !s.scenarios.contains(x)) {
                 let msg = format!(
                     "the scanner returned a rule for scenario `{}`, which was not asked for",
@@ -431,6 +435,12 @@ impl Loader<'_> {
 }
 
 fn file_match(r: &FileRule) -> FileMatch {
+    // ConfigCI (and `cipolicy scan`) give every FilePath rule MinimumFileVersion="0.0.0.0", which
+    // every file meets; a spec's path rule has no version, so the two are made the same rule.
+    let min_version = match r.minimum_file_version {
+        Some(v) if v == Version::ZERO && r.file_path.is_some() => None,
+        v => v,
+    };
     FileMatch {
         hash: r.hash.clone(),
         file_path: r.file_path.clone(),
@@ -440,7 +450,7 @@ fn file_match(r: &FileRule) -> FileMatch {
         internal_name: r.internal_name.clone(),
         file_description: r.file_description.clone(),
         product_name: r.product_name.clone(),
-        min_version: r.minimum_file_version,
+        min_version,
         max_version: r.maximum_file_version,
         app_ids: r.app_ids.clone(),
     }

@@ -20,7 +20,9 @@
 //! Reading keeps every position (`toml::de::DeTable`), so each error names file, line and
 //! column. Includes of other specs and of XML policies are merged before IDs are derived from
 //! content (`docs/spec.md` describes the ID scheme and the output order). This module does not
-//! read XML itself (format modules meet only in the model): the caller passes an XML reader.
+//! read XML or scan files itself (format modules meet only in the model): the caller passes an
+//! XML reader and a [`Scanner`], both of which hand back a [`Policy`]. The other way round,
+//! [`fragment`] writes the rules of a policy (an XML policy, a scan result) as spec entries.
 
 mod diag;
 mod emit;
@@ -30,12 +32,14 @@ mod names;
 mod packs;
 mod parse;
 mod walk;
+mod write;
 
 use std::path::Path;
 
 pub use diag::{Diagnostic, SpecErrors};
 pub use names::{ROOT_NAMES, SCAN_LEVELS};
 pub use packs::{PACKS, pack};
+pub use write::{FragmentError, fragment};
 
 use crate::model::{Guid, Policy};
 
@@ -71,12 +75,18 @@ pub struct ScanRequest<'a> {
     pub scenarios: Vec<u8>,
     /// Globs of files to leave out, relative to `folder`.
     pub omit: &'a [String],
+    /// What the files' paths start with in FilePath rules and FriendlyNames, in place of the
+    /// folder on this machine: `path_prefix` from the spec, else `folder` as written there (`/`
+    /// turned into `\`). It comes from the spec's text alone, so rules do not depend on where
+    /// the spec is built from.
+    pub path_prefix: &'a str,
 }
 
-/// Scans a folder into a policy whose scenarios hold the generated rules (the caller supplies
-/// it, normally from `crate::scan`). Its rules are merged like an included XML policy's; their
-/// FriendlyNames become reasons unless the `[[scan]]` entry gives one, so a scanner that wants
-/// folder-independent output must not put absolute paths there.
+/// Scans a folder into a policy whose scenarios hold the generated rules. The caller supplies
+/// it: `cipolicy build` passes one that runs `crate::scan` (see `crate::wiring`), since this
+/// module must not import the scanner. Its rules are merged like an included XML policy's; their
+/// FriendlyNames become reasons unless the `[[scan]]` entry gives one, so the scanner must name
+/// files by [`ScanRequest::path_prefix`], never by the folder it actually read.
 pub type Scanner<'a> = &'a dyn Fn(&ScanRequest<'_>) -> Result<Policy, String>;
 
 /// What a build may use besides the spec itself.
@@ -112,7 +122,22 @@ impl Built {
             })
             .collect();
         let safe = safe.trim_matches(|c| c == ' ' || c == '.');
-        format!("{}.xml", if safe.is_empty() { "policy" } else { safe })
+        // Windows reserves device names whatever the extension (`CON.xml` is the console).
+        let stem = safe
+            .split('.')
+            .next()
+            .unwrap_or_default()
+            .trim_end()
+            .to_ascii_uppercase();
+        let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+            || (stem.len() == 4
+                && (stem.starts_with("COM") || stem.starts_with("LPT"))
+                && stem.as_bytes()[3].is_ascii_digit());
+        match (safe.is_empty(), reserved) {
+            (true, _) => "policy.xml".to_string(),
+            (false, true) => format!("{safe}_.xml"),
+            (false, false) => format!("{safe}.xml"),
+        }
     }
 
     /// `{PolicyID}.cip`, or `SiPolicy.p7b` for the legacy single-policy format.
@@ -174,5 +199,30 @@ fn build(
     match emit::emit(&mut loaded, top, opts.xml) {
         Ok(policy) => Ok(Built { policy, name }),
         Err(errors) => Err(SpecErrors::normalised(errors)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file_name(name: &str) -> String {
+        Built {
+            policy: Policy::default(),
+            name: name.into(),
+        }
+        .xml_file_name()
+    }
+
+    #[test]
+    fn xml_file_names_are_safe_on_windows() {
+        assert_eq!(file_name("Contoso Base (v2)"), "Contoso Base (v2).xml");
+        assert_eq!(file_name("a/b\\c:d*e"), "a_b_c_d_e.xml");
+        assert_eq!(file_name(" .. "), "policy.xml");
+        assert_eq!(file_name("CON"), "CON_.xml");
+        assert_eq!(file_name("nul.policy"), "nul.policy_.xml");
+        assert_eq!(file_name("com7"), "com7_.xml");
+        assert_eq!(file_name("COMPANY"), "COMPANY.xml");
+        assert_eq!(file_name("LPT"), "LPT.xml");
     }
 }

@@ -146,6 +146,8 @@ pub struct ScanEntry {
     pub scenarios: BTreeSet<Scn>,
     /// `omit` globs, relative to `folder`.
     pub omit: Vec<String>,
+    /// `path_prefix`, else `folder` as written with `\\` separators.
+    pub path_prefix: String,
     /// `reason`.
     pub reason: Option<String>,
     /// The entry's header.
@@ -225,7 +227,15 @@ const RULE_KEYS: &[&str] = &[
     "scenarios",
     "reason",
 ];
-const SCAN_KEYS: &[&str] = &["folder", "level", "fallback", "scenarios", "omit", "reason"];
+const SCAN_KEYS: &[&str] = &[
+    "folder",
+    "level",
+    "fallback",
+    "scenarios",
+    "omit",
+    "path_prefix",
+    "reason",
+];
 const SETTING_KEYS: &[&str] = &["provider", "key", "value_name", "value", "binary"];
 /// File-path macros Windows expands (select-types-of-rules-to-create.md).
 const PATH_MACROS: &[&str] = &["OSDRIVE", "WINDIR", "SYSTEM32"];
@@ -1042,18 +1052,45 @@ fn read_scan(r: &mut Reader<'_, '_>, t: &Tab<'_, '_>) -> Option<ScanEntry> {
         .map(|(s, _)| s)
         .collect();
     let reason = t.str(&mut r.cx, "reason").map(|(s, _)| s);
+    let prefix = t.str(&mut r.cx, "path_prefix");
+    let (folder, _) = folder?;
+    let path_prefix = match &prefix {
+        Some((p, _)) => p.clone(),
+        None => folder.replace('/', "\\"),
+    };
+    if level == Some("FilePath") || fallback.contains(&"FilePath") {
+        let span = prefix.map_or_else(|| t.key_span("folder"), |(_, span)| span);
+        if !is_windows_absolute(&path_prefix) {
+            r.cx.err(
+                span,
+                format!("FilePath rules need the files' path on Windows, and `{path_prefix}` is not one"),
+                Some("add `path_prefix = 'C:\\Program Files\\Contoso'`: where this folder is on the machines the policy is for".into()),
+            );
+        } else {
+            check_path(r, &path_prefix, span);
+        }
+    }
     if r.cx.errors.len() > errors_before {
         return None;
     }
     Some(ScanEntry {
-        folder: r.dir.join(folder?.0),
+        folder: r.dir.join(folder),
         level: level?,
         fallback,
         scenarios,
         omit,
+        path_prefix,
         reason,
         loc,
     })
+}
+
+/// `C:\…`, `\\server\…` or a path starting with one of the FilePath macros.
+fn is_windows_absolute(p: &str) -> bool {
+    let b = p.as_bytes();
+    let drive = b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'\\' | b'/');
+    let macro_ = PATH_MACROS.iter().any(|m| p.starts_with(&format!("%{m}%")));
+    drive || p.starts_with("\\\\") || macro_
 }
 
 fn read_setting(r: &mut Reader<'_, '_>, t: &Tab<'_, '_>) -> Option<SettingEntry> {

@@ -20,6 +20,9 @@ pub enum Layer {
     Target,
     /// Layer 3: what signing and replacing a signed policy needs.
     Signing,
+    /// `cipolicy audit`: security-review heuristics over valid policies (never reported by
+    /// `validate`).
+    Audit,
 }
 
 impl Layer {
@@ -30,6 +33,7 @@ impl Layer {
             Layer::Semantic => "semantic",
             Layer::Target => "target",
             Layer::Signing => "signing",
+            Layer::Audit => "audit",
         }
     }
 }
@@ -360,7 +364,87 @@ codes! {
     SN009: Error, Signing, false, "The --cert certificate satisfies none of the --previous policy's UpdatePolicySigners: Windows will not apply the update",
         "§3.12, §4.4 [S4]", Done;
     SN010: Error, Signing, false, "Signed file (.p7b) shape: SignedData v1, eContentType 1.3.6.1.4.1.311.79.1, one SignerInfo, digest, embedded chain",
-        "§4.3, §4.6.1, §3.12", Todo("checked by `cipolicy verify` (the sign module) for signed files; `validate` reads a signed file's policy but does not re-check its CMS envelope");
+        "§4.3, §4.6.1, §3.12", Done;
+
+    // ---- Audit (`cipolicy audit`, security review; tests/ops_audit.rs has a trigger and a near miss per code) --
+    AU001: Error, Audit, false, "Audit mode is on: nothing is blocked",
+        "§6.1 AU001; rated high", Done;
+    AU002: Error, Audit, false, "User-mode rules without Enabled:UMCI: user mode is not enforced",
+        "§6.1 AU002; rated high", Done;
+    AU003: Warning, Audit, false, "Unsigned policy (option 6): any administrator can replace or remove it",
+        "§6.1 AU003; rated medium", Done;
+    AU004: Warning, Audit, false, "Advanced boot options menu (option 9) is on",
+        "§6.1 AU004; rated medium", Done;
+    AU005: Warning, Audit, false, "Boot audit on failure (option 10) is on",
+        "§6.1 AU005; rated low", Done;
+    AU006: Warning, Audit, false, "Script enforcement is disabled (option 11)",
+        "§6.1 AU006; rated medium", Done;
+    AU007: Warning, Audit, false, "Intelligent Security Graph authorization (option 14)",
+        "§6.1 AU007; rated medium", Done;
+    AU008: Warning, Audit, false, "ISG without Invalidate EAs on Reboot (option 14 without 15)",
+        "§6.1 AU008; rated low", Done;
+    AU009: Warning, Audit, false, "Managed installer (option 13)",
+        "§6.1 AU009; rated medium", Done;
+    AU010: Error, Audit, false, "Runtime FilePath rule protection is disabled (option 18)",
+        "§6.1 AU010; rated high", Done;
+    AU011: Warning, Audit, false, "Supplemental policies are allowed (option 17) without tight control",
+        "§6.1 AU011; rated medium", Done;
+    AU012: Info, Audit, false, "Hardening options not set",
+        "§6.1 AU012; rated info", Done;
+    AU013: Warning, Audit, false, "Required:EV Signers (option 8) is set",
+        "§6.1 AU013; rated medium", Done;
+    AU014: Warning, Audit, false, "Undocumented option set",
+        "§6.1 AU014; rated low", Done;
+    AU015: Warning, Audit, false, "Unsigned policy that lists UpdatePolicySigners",
+        "ours (not in the catalogue): an unsigned policy cannot use its update signers; rated low", Done;
+    AU020: Error, Audit, false, "Allow-all rule in an allow-list",
+        "§6.1 AU020; rated critical", Done;
+    AU021: Error, Audit, false, "Well-known root 0x14 (AuthRoot.STL) is trusted",
+        "§6.1 AU021; rated critical", Done;
+    AU022: Warning, Audit, false, "Test, development or flight root is trusted",
+        "§6.1 AU022; rated medium", Done;
+    AU023: Warning, Audit, false, "Microsoft product root trusted in user mode without EKU or file limits",
+        "§6.1 AU023; rated medium", Done;
+    AU024: Error, Audit, false, "Certificate-authority-level signer without publisher or file limits",
+        "§6.1 AU024; rated high", Done;
+    AU025: Warning, Audit, false, "Publisher-level trust in a vendor that ships interpreters",
+        "§6.1 AU025; rated low", Done;
+    AU026: Error, Audit, false, "Allow by file attributes only, without a signer",
+        "§6.1 AU026; rated high", Done;
+    AU027: Error, Audit, false, "Root that certifies third-party signers is trusted",
+        "§6.1 AU023b; rated high", Done;
+    AU028: Warning, Audit, false, "Code Verification Root (0x08) trusted in user mode",
+        "§6.1 AU023c; rated medium", Done;
+    AU030: Error, Audit, false, "FilePath allow rule in a user-writable location",
+        "§6.1 AU030; rated high", Done;
+    AU031: Error, Audit, false, "Broad FilePath wildcard",
+        "§6.1 AU031; rated high", Done;
+    AU032: Warning, Audit, false, "FilePath deny rule",
+        "§6.1 AU032; rated medium", Done;
+    AU033: Warning, Audit, false, "FilePath rule on a network, removable or hard-coded drive",
+        "§6.1 AU033; rated low", Done;
+    AU040: Error, Audit, false, "Microsoft-signer allow-list without the recommended block rules",
+        "§6.1 AU040; rated high", Done;
+    AU041: Warning, Audit, false, "Kernel allow-list without driver deny rules",
+        "§6.1 AU041; rated medium", Done;
+    AU042: Error, Audit, false, "Deny rules in a supplemental policy",
+        "§6.1 AU042; rated high", Done;
+    AU043: Warning, Audit, false, "Deny rule with only a minimum or only a maximum version",
+        "§6.1 AU043; rated medium", Done;
+    AU044: Warning, Audit, false, "Deny hash set without all hash variants",
+        "§6.1 AU044; rated medium", Done;
+    AU045: Warning, Audit, false, "SHA-1-only hash rules",
+        "§6.1 AU045; rated low", Done;
+    AU046: Warning, Audit, false, "Deny rule that never applies",
+        "§6.1 AU046; rated low", Done;
+    AU050: Warning, Audit, false, "Scenario without Windows' own signers",
+        "§6.1 AU050; rated medium", Done;
+    AU051: Warning, Audit, false, "Packaged-app rules mixed with Store signer rules",
+        "§6.1 AU051; rated medium", Done;
+    AU052: Info, Audit, false, "Very many hash rules",
+        "§6.1 AU052; rated info", Done;
+    AU053: Warning, Audit, false, "Broad signer listed in CiSigners",
+        "§6.1 AU053; rated low", Done;
 }
 
 impl fmt::Display for Code {
@@ -393,7 +477,9 @@ pub fn markdown() -> String {
     out.push_str(
         "Layers: **schema** = what the newest `cipolicy.xsd` requires, checked on the positioned element tree, \
          plus value formats the XSD fails to express; **semantic** = meaning; **target** = depends on \
-         `--target`; **signing** = what signing or replacing a signed policy needs. Column *XSD* marks the \
+         `--target`; **signing** = what signing or replacing a signed policy needs; **audit** = the security-review \
+         heuristics of `cipolicy audit` (severity error for high and critical ratings, warning for medium and \
+         low). Column *XSD* marks the \
          codes whose presence means the XSD itself (as libxml2 applies it) rejects the document.\n\n",
     );
     out.push_str(

@@ -45,7 +45,7 @@ pub use target::{Target, TargetError};
 use std::path::Path;
 
 use crate::model::{Policy, SignTime};
-use crate::xml::{self, Document, XmlError, tree};
+use crate::xml::{Document, XmlError, tree};
 
 /// What to validate against, beyond the policy itself.
 #[derive(Clone, Debug, Default)]
@@ -69,13 +69,8 @@ pub fn validate(policy: &Policy, doc: Option<&Document>, opts: &Options) -> Repo
     let mut findings = Vec::new();
     let mut schema_ran = false;
     if let Some(doc) = doc {
-        match tree::parse(&doc.text) {
-            Ok(root) => {
-                findings.extend(schema::check(&root));
-                schema_ran = true;
-            }
-            Err(e) => findings.push(not_well_formed(&e)),
-        }
+        findings.extend(schema::check(&doc.root));
+        schema_ran = true;
     }
     findings.extend(model_checks(policy, doc, opts, schema_ran));
     Report::new(findings, false)
@@ -127,9 +122,7 @@ pub fn validate_xml(bytes: &[u8], opts: &Options) -> XmlValidation {
         }
     };
     let mut findings = schema::check(&root);
-    // The reader builds its own tree: not two at once (a tree is ~13 times the text).
-    drop(root);
-    match xml::read(bytes) {
+    match Document::from_tree(text.clone(), root) {
         Ok(doc) => {
             findings.extend(model_checks(&doc.policy, Some(&doc), opts, true));
             XmlValidation {
@@ -209,7 +202,36 @@ pub fn validate_binary(bytes: &[u8], file_name: Option<&str>, opts: &Options) ->
             );
         }
     }
+    if unwrapped.cms.is_some() {
+        findings.extend(envelope_findings(bytes, &policy));
+    }
     Report::new(findings, false)
+}
+
+/// SN010: what Windows requires of a signed file's CMS envelope, as `cipolicy verify` checks it
+/// (SignedData v1, the policy content type, one SignerInfo, digest and signature, RSA key).
+/// Trust and signer-rule checks are left to `verify`, which is given the trust anchors.
+fn envelope_findings(bytes: &[u8], policy: &Policy) -> Vec<Finding> {
+    let opts = crate::sign::VerifyOptions {
+        policy: Some(policy),
+        ..Default::default()
+    };
+    let report = crate::sign::verify(bytes, &opts);
+    report
+        .failures()
+        .filter(|c| c.code.starts_with("cms.") || c.code.starts_with("signer."))
+        .map(|c| {
+            Finding::new(
+                Code::SN010,
+                Location::Binary {
+                    offset: 0,
+                    section: "CMS SignedData".into(),
+                },
+                format!("{}: {}", c.code, c.message),
+            )
+            .with_help("Windows refuses to load a signed policy whose envelope is wrong; `cipolicy verify` shows the full report")
+        })
+        .collect()
 }
 
 /// The result of validating an allow-list spec.
@@ -221,22 +243,14 @@ pub struct SpecValidation {
     pub text: Option<String>,
 }
 
-/// Validates an allow-list spec (TOML) by building it and checking the policy it describes.
-/// `[[scan]]` entries are not run (validation reads no other files than includes); a spec that
-/// needs them reports that as SP001.
+/// Validates an allow-list spec (TOML) by building it, as `cipolicy build` does (includes read,
+/// `[[scan]]` entries scanned), and checking the policy it describes.
 pub fn validate_spec_file(path: &Path, opts: &Options) -> SpecValidation {
-    let read_xml = |bytes: &[u8]| {
-        xml::read(bytes)
-            .map(|d| d.policy)
-            .map_err(|e| crate::spec::XmlReadError {
-                line: e.span.line,
-                column: e.span.column,
-                message: e.message,
-            })
-    };
+    // A scan's per-file notes (no rule at any level, unusable signature) are `build`'s to print.
+    let scanner = |r: &crate::spec::ScanRequest<'_>| crate::wiring::scan_folder(r, &|_| {});
     let build = crate::spec::BuildOptions {
-        xml: Some(&read_xml),
-        scanner: None,
+        xml: Some(&crate::wiring::read_xml),
+        scanner: Some(&scanner),
     };
     let text = std::fs::read_to_string(path).ok();
     match crate::spec::build_file(path, &build) {

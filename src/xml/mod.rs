@@ -16,11 +16,12 @@
 
 mod error;
 mod read;
+mod source;
 pub mod tree;
 mod write;
 
 pub use error::{LineIndex, Span, XmlError};
-pub use read::SourceMap;
+pub use source::SourceMap;
 pub use write::write;
 
 use crate::model::Policy;
@@ -34,18 +35,29 @@ pub struct Document {
     pub source: SourceMap,
     /// The document as decoded text.
     pub text: String,
+    /// The element tree of `text`, kept so that the validator's schema layer does not parse the
+    /// document again.
+    pub root: tree::Element,
+}
+
+impl Document {
+    /// Maps the element tree parsed from `text` to a policy: what [`read`] does after parsing.
+    pub fn from_tree(text: String, root: tree::Element) -> Result<Document, XmlError> {
+        let (policy, source) = read::policy_from_tree(&root)?;
+        Ok(Document {
+            policy,
+            source,
+            text,
+            root,
+        })
+    }
 }
 
 /// Reads a SiPolicy XML document (UTF-8 with or without BOM, or UTF-16 with BOM).
 pub fn read(bytes: &[u8]) -> Result<Document, XmlError> {
-    let text = tree::decode(bytes)?;
+    let text = tree::decode(bytes)?.into_owned();
     let root = tree::parse(&text)?;
-    let (policy, source) = read::policy_from_tree(&root)?;
-    Ok(Document {
-        policy,
-        source,
-        text: text.into_owned(),
-    })
+    Document::from_tree(text, root)
 }
 
 /// True when the bytes look like an XML document (after an optional BOM and whitespace).

@@ -5,45 +5,13 @@
 //! Unknown elements and attributes are errors with a suggestion, because a misspelt attribute is
 //! otherwise silently ignored by Windows' tools and the rule means something else.
 
-use std::collections::BTreeMap;
 use std::str::FromStr;
 
-use super::error::{Span, XmlError};
+use super::error::XmlError;
+use super::source::{Path, SourceMap};
 use super::tree::{Attr, Element};
 use crate::model::*;
 use crate::suggest::did_you_mean;
-
-/// Where each part of the model came from. Keys are model paths (`file_rules[3]`,
-/// `signing_scenarios[0].product_signers.allowed[1]`), with `@Attr` for an attribute's value
-/// (`file_rules[3]@FileName`) and `#text` for an element's character data (`version_ex#text`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SourceMap {
-    spans: BTreeMap<String, Span>,
-}
-
-impl SourceMap {
-    fn insert(&mut self, path: impl Into<String>, span: Span) {
-        self.spans.insert(path.into(), span);
-    }
-
-    /// The span recorded for `path`, or for its closest recorded ancestor (`a[1].b@C` → `a[1].b`
-    /// → `a[1]` → `a`).
-    pub fn get(&self, path: &str) -> Option<Span> {
-        let mut p = path;
-        loop {
-            if let Some(s) = self.spans.get(p) {
-                return Some(*s);
-            }
-            let cut = p.rfind(['.', '[', '@', '#'])?;
-            p = &p[..cut];
-        }
-    }
-
-    /// Every recorded path and span.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, Span)> {
-        self.spans.iter().map(|(k, v)| (k.as_str(), *v))
-    }
-}
 
 struct Reader {
     map: SourceMap,
@@ -52,7 +20,7 @@ struct Reader {
 /// Checks that `el` has only the listed attributes and children, and that singletons are single.
 fn check_shape(el: &Element, attrs: &[&str], children: &[&str], singletons: &[&str]) -> Result<(), XmlError> {
     for a in &el.attrs {
-        if !attrs.contains(&a.name.as_str()) {
+        if !attrs.contains(&&*a.name) {
             let hint = if attrs.is_empty() {
                 " (it takes no attributes)".to_string()
             } else {
@@ -66,7 +34,7 @@ fn check_shape(el: &Element, attrs: &[&str], children: &[&str], singletons: &[&s
     }
     let mut seen: Vec<&str> = Vec::new();
     for c in &el.children {
-        if !children.contains(&c.name.as_str()) {
+        if !children.contains(&&*c.name) {
             let expected = if children.is_empty() {
                 format!("<{}> takes no child elements", el.name)
             } else {
@@ -81,14 +49,14 @@ fn check_shape(el: &Element, attrs: &[&str], children: &[&str], singletons: &[&s
                 format!("unknown element <{}> in <{}>{hint}; {expected}", c.name, el.name),
             ));
         }
-        if singletons.contains(&c.name.as_str()) {
-            if seen.contains(&c.name.as_str()) {
+        if singletons.contains(&&*c.name) {
+            if seen.contains(&&*c.name) {
                 return Err(XmlError::new(
                     c.span,
                     format!("<{}> may appear only once in <{}>", c.name, el.name),
                 ));
             }
-            seen.push(c.name.as_str());
+            seen.push(&*c.name);
         }
     }
     if children.is_empty() && !el.text.trim().is_empty() && !attrs.is_empty() {
@@ -121,7 +89,11 @@ where
     })
 }
 
-/// For a version with fewer than four numeric parts, suggests the padded form.
+/// For a version with fewer than four numeric parts, suggests the padded form. Such versions
+/// are refused on purpose, although the schema's pattern (unescaped dots) lets `1.1` through
+/// and .NET's `System.Version` parses it: .NET leaves the missing parts undefined (-1), so
+/// what ConfigCI compiles them to is not known, and a guessed version would break
+/// anti-rollback comparisons.
 fn version_hint(what: &str, text: &str) -> String {
     let parts: Vec<&str> = text.trim().split('.').collect();
     if what != "version"
@@ -136,7 +108,7 @@ fn version_hint(what: &str, text: &str) -> String {
     for _ in parts.len()..4 {
         padded.push_str(".0");
     }
-    format!(" (write it as `{padded}`)")
+    format!(" (write it as `{padded}`: missing parts are not guessed)")
 }
 
 fn parse_text<T: FromStr>(el: &Element, what: &str) -> Result<T, XmlError>
@@ -199,14 +171,18 @@ impl<T: Unsigned> FromStr for Num<T> {
 }
 
 impl Reader {
-    fn attr_spans(&mut self, path: &str, el: &Element) {
-        self.map.insert(path.to_string(), el.span);
-        for a in &el.attrs {
-            self.map.insert(format!("{path}@{}", a.name), a.value_span);
-        }
-        if !el.text.is_empty() {
-            self.map.insert(format!("{path}#text"), el.text_span);
-        }
+    fn attr_spans(&mut self, path: Path, el: &Element) {
+        self.map.record(path, el);
+    }
+
+    /// `parent.name`, or the top-level `name` when `parent` is `None`.
+    fn at(&mut self, parent: Option<Path>, name: &'static str) -> Path {
+        self.map.field(parent.unwrap_or(SourceMap::ROOT), name)
+    }
+
+    /// `parent.name[i]`, or the top-level `name[i]` when `parent` is `None`.
+    fn at_item(&mut self, parent: Option<Path>, name: &'static str, i: usize) -> Path {
+        self.map.field_item(parent.unwrap_or(SourceMap::ROOT), name, i)
     }
 
     fn policy(&mut self, root: &Element) -> Result<Policy, XmlError> {
@@ -237,7 +213,8 @@ impl Reader {
             ));
         }
         check_shape(root, &["FriendlyName", "PolicyType"], CHILDREN, CHILDREN)?;
-        self.attr_spans("policy", root);
+        let at = self.at(None, "policy");
+        self.attr_spans(at, root);
         let policy_type = match root.attr("PolicyType") {
             None => None,
             Some(a) => Some(PolicyType::parse(&a.value).ok_or_else(|| {
@@ -258,14 +235,16 @@ impl Reader {
                 "<SiPolicy> has no <VersionEx>; it is required (e.g. <VersionEx>10.0.0.0</VersionEx>)",
             )
         })?;
-        self.attr_spans("version_ex", version_el);
+        let at = self.at(None, "version_ex");
+        self.attr_spans(at, version_el);
         let version_ex = parse_text::<Version>(version_el, "version")?;
-        let mut guid = |name: &str, path: &str| -> Result<Option<Guid>, XmlError> {
+        let mut guid = |name: &str, path: &'static str| -> Result<Option<Guid>, XmlError> {
             match child(name) {
                 None => Ok(None),
                 Some(el) => {
                     check_shape(el, &[], &[], &[])?;
-                    self.attr_spans(path, el);
+                    let at = self.at(None, path);
+                    self.attr_spans(at, el);
                     parse_text::<Guid>(el, "GUID").map(Some)
                 }
             }
@@ -283,19 +262,7 @@ impl Reader {
             platform_id,
             policy_id,
             base_policy_id,
-            rules: Vec::new(),
-            ekus: Vec::new(),
-            file_rules: Vec::new(),
-            artifact_rules: Vec::new(),
-            signers: Vec::new(),
-            signing_scenarios: Vec::new(),
-            update_policy_signers: Vec::new(),
-            ci_signers: Vec::new(),
-            hvci_options: None,
-            settings: Vec::new(),
-            macros: Vec::new(),
-            supplemental_policy_signers: Vec::new(),
-            app_settings: Vec::new(),
+            ..Policy::default()
         };
         if let Some(el) = child("Rules") {
             check_shape(el, &[], &["Rule"], &[])?;
@@ -306,40 +273,44 @@ impl Reader {
                     .next()
                     .ok_or_else(|| XmlError::new(r.span, "<Rule> has no <Option>"))?;
                 check_shape(opt, &[], &[], &[])?;
-                self.attr_spans(&format!("rules[{i}]"), opt);
+                let at = self.at_item(None, "rules", i);
+                self.attr_spans(at, opt);
                 p.rules.push(RuleOption::from_text(opt.text.trim()));
             }
         }
         if let Some(el) = child("EKUs") {
             check_shape(el, &[], &["EKU"], &[])?;
             for (i, e) in el.children.iter().enumerate() {
-                p.ekus.push(self.eku(&format!("ekus[{i}]"), e)?);
+                let at = self.at_item(None, "ekus", i);
+                p.ekus.push(self.eku(at, e)?);
             }
         }
         if let Some(el) = child("FileRules") {
             check_shape(el, &[], &["Allow", "Deny", "FileAttrib", "FileRule"], &[])?;
             for (i, e) in el.children.iter().enumerate() {
-                p.file_rules.push(self.file_rule(&format!("file_rules[{i}]"), e)?);
+                let at = self.at_item(None, "file_rules", i);
+                p.file_rules.push(self.file_rule(at, e)?);
             }
         }
         if let Some(el) = child("ArtifactRules") {
             check_shape(el, &[], &["ArtifactRule"], &[])?;
             for (i, e) in el.children.iter().enumerate() {
-                p.artifact_rules
-                    .push(self.artifact_rule(&format!("artifact_rules[{i}]"), e)?);
+                let at = self.at_item(None, "artifact_rules", i);
+                p.artifact_rules.push(self.artifact_rule(at, e)?);
             }
         }
         if let Some(el) = child("Signers") {
             check_shape(el, &[], &["Signer"], &[])?;
             for (i, e) in el.children.iter().enumerate() {
-                p.signers.push(self.signer(&format!("signers[{i}]"), e)?);
+                let at = self.at_item(None, "signers", i);
+                p.signers.push(self.signer(at, e)?);
             }
         }
         if let Some(el) = child("SigningScenarios") {
             check_shape(el, &[], &["SigningScenario"], &[])?;
             for (i, e) in el.children.iter().enumerate() {
-                p.signing_scenarios
-                    .push(self.scenario(&format!("signing_scenarios[{i}]"), e)?);
+                let at = self.at_item(None, "signing_scenarios", i);
+                p.signing_scenarios.push(self.scenario(at, e)?);
             }
         }
         p.update_policy_signers = self.signer_refs(
@@ -355,20 +326,23 @@ impl Reader {
         )?;
         if let Some(el) = child("HvciOptions") {
             check_shape(el, &[], &[], &[])?;
-            self.attr_spans("hvci_options", el);
+            let at = self.at(None, "hvci_options");
+            self.attr_spans(at, el);
             p.hvci_options = Some(parse_text::<Num<u32>>(el, "HvciOptions value")?.0);
         }
         if let Some(el) = child("Settings") {
             check_shape(el, &[], &["Setting"], &[])?;
             for (i, e) in el.children.iter().enumerate() {
-                p.settings.push(self.setting(&format!("settings[{i}]"), e)?);
+                let at = self.at_item(None, "settings", i);
+                p.settings.push(self.setting(at, e)?);
             }
         }
         if let Some(el) = child("Macros") {
             check_shape(el, &[], &["Macro"], &[])?;
             for (i, e) in el.children.iter().enumerate() {
                 check_shape(e, &["Id", "Value"], &[], &[])?;
-                self.attr_spans(&format!("macros[{i}]"), e);
+                let at = self.at_item(None, "macros", i);
+                self.attr_spans(at, e);
                 p.macros.push(Macro {
                     id: required(e, "Id")?.value.clone(),
                     value: required(e, "Value")?.value.clone(),
@@ -378,13 +352,14 @@ impl Reader {
         if let Some(el) = child("AppSettings") {
             check_shape(el, &[], &["App"], &[])?;
             for (i, e) in el.children.iter().enumerate() {
-                p.app_settings.push(self.app(&format!("app_settings[{i}]"), e)?);
+                let at = self.at_item(None, "app_settings", i);
+                p.app_settings.push(self.app(at, e)?);
             }
         }
         Ok(p)
     }
 
-    fn eku(&mut self, path: &str, e: &Element) -> Result<Eku, XmlError> {
+    fn eku(&mut self, path: Path, e: &Element) -> Result<Eku, XmlError> {
         check_shape(e, &["ID", "Value", "OID", "FriendlyName"], &[], &[])?;
         self.attr_spans(path, e);
         Ok(Eku {
@@ -398,7 +373,7 @@ impl Reader {
         })
     }
 
-    fn file_rule(&mut self, path: &str, e: &Element) -> Result<FileRule, XmlError> {
+    fn file_rule(&mut self, path: Path, e: &Element) -> Result<FileRule, XmlError> {
         const COMMON: &[&str] = &[
             "ID",
             "FriendlyName",
@@ -415,7 +390,7 @@ impl Reader {
             "FilePath",
         ];
         let mut allowed: Vec<&str> = COMMON.to_vec();
-        let kind = match e.name.as_str() {
+        let kind = match &*e.name {
             "Allow" => {
                 allowed.extend([
                     "RequireHotpatchID",
@@ -475,7 +450,7 @@ impl Reader {
         })
     }
 
-    fn artifact_rule(&mut self, path: &str, e: &Element) -> Result<ArtifactRule, XmlError> {
+    fn artifact_rule(&mut self, path: Path, e: &Element) -> Result<ArtifactRule, XmlError> {
         check_shape(
             e,
             &[
@@ -535,12 +510,13 @@ impl Reader {
                     ));
                 };
                 check_shape(d, &[], &[], &[])?;
-                let alg = match d.name.as_str() {
+                let alg = match &*d.name {
                     "sha256" => ArtifactHashAlg::Sha256,
                     "sha384" => ArtifactHashAlg::Sha384,
                     _ => ArtifactHashAlg::Sha512,
                 };
-                self.attr_spans(&format!("{path}.hash"), d);
+                let at = self.at(Some(path), "hash");
+                self.attr_spans(at, d);
                 Some((alg, parse_text::<HexBytes>(d, "hexBinary digest")?))
             }
         };
@@ -558,7 +534,7 @@ impl Reader {
         })
     }
 
-    fn signer(&mut self, path: &str, e: &Element) -> Result<Signer, XmlError> {
+    fn signer(&mut self, path: Path, e: &Element) -> Result<Signer, XmlError> {
         check_shape(
             e,
             &["ID", "Name", "SignTimeAfter"],
@@ -579,7 +555,8 @@ impl Reader {
             .next()
             .ok_or_else(|| XmlError::new(e.span, "<Signer> has no <CertRoot>; every signer needs one"))?;
         check_shape(root_el, &["Type", "Value"], &[], &[])?;
-        self.attr_spans(&format!("{path}.cert_root"), root_el);
+        let at = self.at(Some(path), "cert_root");
+        self.attr_spans(at, root_el);
         let ty = required(root_el, "Type")?;
         let value_attr = required(root_el, "Value")?;
         let value = parse_attr::<HexBytes>(value_attr, "hexBinary value")?;
@@ -613,12 +590,13 @@ impl Reader {
             .attr("SignTimeAfter")
             .map(|a| parse_attr::<SignTime>(a, "xs:dateTime"))
             .transpose()?;
-        let mut value_of = |name: &str, field: &str| -> Result<Option<String>, XmlError> {
+        let mut value_of = |name: &str, field: &'static str| -> Result<Option<String>, XmlError> {
             match e.children_named(name).next() {
                 None => Ok(None),
                 Some(c) => {
                     check_shape(c, &["Value"], &[], &[])?;
-                    self.attr_spans(&format!("{path}.{field}"), c);
+                    let at = self.at(Some(path), field);
+                    self.attr_spans(at, c);
                     Ok(Some(required(c, "Value")?.value.clone()))
                 }
             }
@@ -628,7 +606,8 @@ impl Reader {
         s.cert_oem_id = value_of("CertOemID", "cert_oem_id")?;
         for (i, c) in e.children_named("CertEKU").enumerate() {
             check_shape(c, &["ID", "Condition"], &[], &[])?;
-            self.attr_spans(&format!("{path}.cert_ekus[{i}]"), c);
+            let at = self.at_item(Some(path), "cert_ekus", i);
+            self.attr_spans(at, c);
             let condition = match c.attr("Condition") {
                 None => None,
                 Some(a) if a.value == "Except" => Some(EkuCondition::Except),
@@ -646,18 +625,20 @@ impl Reader {
         }
         for (i, c) in e.children_named("FileAttribRef").enumerate() {
             check_shape(c, &["RuleID"], &[], &[])?;
-            self.attr_spans(&format!("{path}.file_attrib_refs[{i}]"), c);
+            let at = self.at_item(Some(path), "file_attrib_refs", i);
+            self.attr_spans(at, c);
             s.file_attrib_refs.push(id_of(c, "RuleID")?);
         }
         for (i, c) in e.children_named("ArtifactRuleRef").enumerate() {
             check_shape(c, &["RuleID"], &[], &[])?;
-            self.attr_spans(&format!("{path}.artifact_rule_refs[{i}]"), c);
+            let at = self.at_item(Some(path), "artifact_rule_refs", i);
+            self.attr_spans(at, c);
             s.artifact_rule_refs.push(id_of(c, "RuleID")?);
         }
         Ok(s)
     }
 
-    fn scenario(&mut self, path: &str, e: &Element) -> Result<SigningScenario, XmlError> {
+    fn scenario(&mut self, path: Path, e: &Element) -> Result<SigningScenario, XmlError> {
         const CHILDREN: &[&str] = &[
             "ProductSigners",
             "ArtifactSigners",
@@ -695,16 +676,20 @@ impl Reader {
             .map(|a| parse_attr::<Num<u16>>(a, "hash algorithm ID").map(|n| n.0))
             .transpose()?;
         if let Some(g) = e.children_named("ProductSigners").next() {
-            s.product_signers = self.group(&format!("{path}.product_signers"), g, false)?.0;
+            let at = self.at(Some(path), "product_signers");
+            s.product_signers = self.group(at, g, false)?.0;
         }
         if let Some(g) = e.children_named("TestSigners").next() {
-            s.test_signers = self.group(&format!("{path}.test_signers"), g, false)?.0;
+            let at = self.at(Some(path), "test_signers");
+            s.test_signers = self.group(at, g, false)?.0;
         }
         if let Some(g) = e.children_named("TestSigningSigners").next() {
-            s.test_signing_signers = self.group(&format!("{path}.test_signing_signers"), g, false)?.0;
+            let at = self.at(Some(path), "test_signing_signers");
+            s.test_signing_signers = self.group(at, g, false)?.0;
         }
         if let Some(g) = e.children_named("ArtifactSigners").next() {
-            let (group, artifact_refs) = self.group(&format!("{path}.artifact_signers"), g, true)?;
+            let at = self.at(Some(path), "artifact_signers");
+            let (group, artifact_refs) = self.group(at, g, true)?;
             s.artifact_signers = ArtifactSignerGroup {
                 allowed: group.allowed,
                 denied: group.denied,
@@ -713,7 +698,8 @@ impl Reader {
         }
         if let Some(t) = e.children_named("AppIDTags").next() {
             check_shape(t, &["EnforceDLL"], &["AppIDTag"], &[])?;
-            self.attr_spans(&format!("{path}.app_id_tags"), t);
+            let tags_at = self.at(Some(path), "app_id_tags");
+            self.attr_spans(tags_at, t);
             let enforce_dll = match t.attr("EnforceDLL") {
                 None => None,
                 Some(a) => Some(parse_bool(&a.value).ok_or_else(|| {
@@ -726,7 +712,8 @@ impl Reader {
             let mut tags = Vec::new();
             for (i, tag) in t.children.iter().enumerate() {
                 check_shape(tag, &["Key", "Value"], &[], &[])?;
-                self.attr_spans(&format!("{path}.app_id_tags.tags[{i}]"), tag);
+                let at = self.at_item(Some(tags_at), "tags", i);
+                self.attr_spans(at, tag);
                 tags.push((
                     required(tag, "Key")?.value.clone(),
                     required(tag, "Value")?.value.clone(),
@@ -738,7 +725,7 @@ impl Reader {
     }
 
     /// Reads a signer group; `artifact` selects `ArtifactRulesRef` instead of `FileRulesRef`.
-    fn group(&mut self, path: &str, g: &Element, artifact: bool) -> Result<(SignerGroup, Vec<Id>), XmlError> {
+    fn group(&mut self, path: Path, g: &Element, artifact: bool) -> Result<(SignerGroup, Vec<Id>), XmlError> {
         let refs_name = if artifact { "ArtifactRulesRef" } else { "FileRulesRef" };
         let children = ["AllowedSigners", "DeniedSigners", refs_name];
         check_shape(g, &[], &children, &children)?;
@@ -749,12 +736,13 @@ impl Reader {
             check_shape(a, &["Workaround"], &["AllowedSigner"], &[])?;
             for (i, s) in a.children.iter().enumerate() {
                 check_shape(s, &["SignerId"], &["ExceptDenyRule"], &[])?;
-                let p = format!("{path}.allowed[{i}]");
-                self.attr_spans(&p, s);
+                let p = self.at_item(Some(path), "allowed", i);
+                self.attr_spans(p, s);
                 let mut except = Vec::new();
                 for (j, x) in s.children.iter().enumerate() {
                     check_shape(x, &["DenyRuleID"], &[], &[])?;
-                    self.attr_spans(&format!("{p}.except_deny_rules[{j}]"), x);
+                    let at = self.at_item(Some(p), "except_deny_rules", j);
+                    self.attr_spans(at, x);
                     except.push(id_of(x, "DenyRuleID")?);
                 }
                 out.allowed.push(AllowedSigner {
@@ -767,12 +755,13 @@ impl Reader {
             check_shape(d, &["Workaround"], &["DeniedSigner"], &[])?;
             for (i, s) in d.children.iter().enumerate() {
                 check_shape(s, &["SignerId"], &["ExceptAllowRule"], &[])?;
-                let p = format!("{path}.denied[{i}]");
-                self.attr_spans(&p, s);
+                let p = self.at_item(Some(path), "denied", i);
+                self.attr_spans(p, s);
                 let mut except = Vec::new();
                 for (j, x) in s.children.iter().enumerate() {
                     check_shape(x, &["AllowRuleID"], &[], &[])?;
-                    self.attr_spans(&format!("{p}.except_allow_rules[{j}]"), x);
+                    let at = self.at_item(Some(p), "except_allow_rules", j);
+                    self.attr_spans(at, x);
                     except.push(id_of(x, "AllowRuleID")?);
                 }
                 out.denied.push(DeniedSigner {
@@ -791,7 +780,8 @@ impl Reader {
             };
             for (i, x) in r.children.iter().enumerate() {
                 check_shape(x, &["RuleID"], &[], &[])?;
-                self.attr_spans(&format!("{path}.{field}[{i}]"), x);
+                let at = self.at_item(Some(path), field, i);
+                self.attr_spans(at, x);
                 let id = id_of(x, "RuleID")?;
                 if artifact {
                     artifact_refs.push(id)
@@ -803,20 +793,22 @@ impl Reader {
         Ok((out, artifact_refs))
     }
 
-    fn signer_refs(&mut self, el: Option<&Element>, item: &str, path: &str) -> Result<Vec<Id>, XmlError> {
+    fn signer_refs(&mut self, el: Option<&Element>, item: &str, path: &'static str) -> Result<Vec<Id>, XmlError> {
         let Some(el) = el else { return Ok(Vec::new()) };
         check_shape(el, &[], &[item], &[])?;
-        self.attr_spans(path, el);
+        let list = self.at(None, path);
+        self.attr_spans(list, el);
         let mut out = Vec::new();
         for (i, c) in el.children.iter().enumerate() {
             check_shape(c, &["SignerId"], &[], &[])?;
-            self.attr_spans(&format!("{path}[{i}]"), c);
+            let at = self.map.item(list, i);
+            self.attr_spans(at, c);
             out.push(id_of(c, "SignerId")?);
         }
         Ok(out)
     }
 
-    fn setting(&mut self, path: &str, e: &Element) -> Result<Setting, XmlError> {
+    fn setting(&mut self, path: Path, e: &Element) -> Result<Setting, XmlError> {
         check_shape(e, &["Provider", "Key", "ValueName"], &["Value"], &["Value"])?;
         self.attr_spans(path, e);
         let v = e
@@ -832,8 +824,9 @@ impl Reader {
             ));
         };
         check_shape(t, &[], &[], &[])?;
-        self.attr_spans(&format!("{path}.value"), t);
-        let value = match t.name.as_str() {
+        let at = self.at(Some(path), "value");
+        self.attr_spans(at, t);
+        let value = match &*t.name {
             "Boolean" => SettingValue::Boolean(parse_bool(&t.text).ok_or_else(|| {
                 XmlError::new(
                     t.text_span,
@@ -852,13 +845,14 @@ impl Reader {
         })
     }
 
-    fn app(&mut self, path: &str, e: &Element) -> Result<App, XmlError> {
+    fn app(&mut self, path: Path, e: &Element) -> Result<App, XmlError> {
         check_shape(e, &["Manifest"], &["Setting"], &[])?;
         self.attr_spans(path, e);
         let mut settings = Vec::new();
         for (i, s) in e.children.iter().enumerate() {
             check_shape(s, &["Name"], &["Value"], &[])?;
-            self.attr_spans(&format!("{path}.settings[{i}]"), s);
+            let at = self.at_item(Some(path), "settings", i);
+            self.attr_spans(at, s);
             let mut values = Vec::new();
             for v in &s.children {
                 check_shape(v, &[], &[], &[])?;

@@ -8,7 +8,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::reader::NsReader;
 
-use super::error::{LineIndex, Span, XmlError};
+use super::error::{LineIndex, Span, SpanCursor, XmlError};
 
 /// The SiPolicy namespace.
 pub const NAMESPACE: &str = "urn:schemas-microsoft-com:sipolicy";
@@ -19,8 +19,8 @@ const MAX_DEPTH: usize = 64;
 /// An attribute with its unescaped, normalised value and positions.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attr {
-    /// Local name (`FileName`).
-    pub name: String,
+    /// Local name (`FileName`); borrowed for the names the SiPolicy schema uses.
+    pub name: Cow<'static, str>,
     /// Value after entity expansion and attribute-value normalisation.
     pub value: String,
     /// Where the attribute name starts.
@@ -32,8 +32,8 @@ pub struct Attr {
 /// An element in the SiPolicy namespace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Element {
-    /// Local name.
-    pub name: String,
+    /// Local name; borrowed for the names the SiPolicy schema uses.
+    pub name: Cow<'static, str>,
     /// Attributes other than namespace declarations and foreign-namespace ones, in document order.
     pub attrs: Vec<Attr>,
     /// Child elements in document order.
@@ -55,6 +55,126 @@ impl Element {
     /// Child elements with this local name.
     pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
         self.children.iter().filter(move |c| c.name == name)
+    }
+}
+
+/// Element and attribute names of the SiPolicy schema, sorted. A large policy has tens of
+/// thousands of them; sharing these saves an allocation (and a free) for each.
+const NAMES: &[&str] = &[
+    "Action",
+    "Allow",
+    "AllowRuleID",
+    "AllowedSigner",
+    "AllowedSigners",
+    "App",
+    "AppIDTag",
+    "AppIDTags",
+    "AppIDs",
+    "AppSettings",
+    "ArtifactDescription",
+    "ArtifactHash",
+    "ArtifactName",
+    "ArtifactRule",
+    "ArtifactRuleRef",
+    "ArtifactRules",
+    "ArtifactRulesRef",
+    "ArtifactSigners",
+    "ArtifactType",
+    "BasePolicyID",
+    "Binary",
+    "Boolean",
+    "CertEKU",
+    "CertIssuer",
+    "CertOemID",
+    "CertPublisher",
+    "CertRoot",
+    "CiSigner",
+    "CiSigners",
+    "Condition",
+    "DWord",
+    "DeniedSigner",
+    "DeniedSigners",
+    "Deny",
+    "DenyRuleID",
+    "EKU",
+    "EKUs",
+    "EnforceDLL",
+    "ExceptAllowRule",
+    "ExceptDenyRule",
+    "FileAttrib",
+    "FileAttribRef",
+    "FileDescription",
+    "FileName",
+    "FilePath",
+    "FileRule",
+    "FileRuleRef",
+    "FileRules",
+    "FileRulesRef",
+    "FriendlyName",
+    "Hash",
+    "HvciOptions",
+    "ID",
+    "Id",
+    "InheritedScenarios",
+    "InternalName",
+    "Key",
+    "Macro",
+    "Macros",
+    "Manifest",
+    "MaximumFileVersion",
+    "MaximumHotpatchSequence",
+    "MaximumVersion",
+    "MinimumFileVersion",
+    "MinimumHashAlgorithm",
+    "MinimumHotpatchSequence",
+    "MinimumVersion",
+    "Name",
+    "OID",
+    "Option",
+    "PackageFamilyName",
+    "PackageVersion",
+    "PlatformID",
+    "PolicyID",
+    "PolicyType",
+    "PolicyTypeID",
+    "ProductName",
+    "ProductSigners",
+    "Provider",
+    "RequireHotpatchID",
+    "Rule",
+    "RuleID",
+    "Rules",
+    "Setting",
+    "Settings",
+    "SiPolicy",
+    "SignTimeAfter",
+    "Signer",
+    "SignerId",
+    "Signers",
+    "SigningScenario",
+    "SigningScenarios",
+    "String",
+    "SupplementalPolicySigner",
+    "SupplementalPolicySigners",
+    "TestSigners",
+    "TestSigningSigners",
+    "Type",
+    "UpdatePolicySigner",
+    "UpdatePolicySigners",
+    "Value",
+    "ValueName",
+    "VersionEx",
+    "Workaround",
+    "sha256",
+    "sha384",
+    "sha512",
+];
+
+/// `name`, borrowed from [`NAMES`] when it is there.
+fn intern(name: &str) -> Cow<'static, str> {
+    match NAMES.binary_search(&name) {
+        Ok(i) => Cow::Borrowed(NAMES[i]),
+        Err(_) => Cow::Owned(name.to_string()),
     }
 }
 
@@ -118,67 +238,65 @@ fn utf8(bytes: &[u8]) -> Result<Cow<'_, str>, XmlError> {
     })
 }
 
-struct Open {
-    el: Element,
-}
-
 /// Parses a document into its root element. DTDs are refused; only the predefined entities and
 /// character references are expanded; elements outside the SiPolicy namespace are refused.
 pub fn parse(text: &str) -> Result<Element, XmlError> {
-    let idx = LineIndex::new(text);
+    // Errors are rare: they get a full line index; the positions of every element and attribute
+    // come from a cursor that walks the text once.
+    let err = |offset: usize, msg: String| XmlError::new(LineIndex::new(text).span(offset), msg);
+    let mut pos = SpanCursor::new(text);
     let mut reader = NsReader::from_str(text);
     let cfg = reader.config_mut();
     cfg.check_end_names = true;
     cfg.expand_empty_elements = false;
     cfg.trim_text(false);
 
-    let mut stack: Vec<Open> = Vec::new();
+    // Open elements, each with where its children start in `done`; finished elements waiting
+    // for their parent's end tag. Children and attributes are collected here and moved into
+    // vectors of the exact size when their element ends, instead of growing a vector per element.
+    let mut stack: Vec<(Element, usize)> = Vec::new();
+    let mut done: Vec<Element> = Vec::new();
+    let mut scratch: Vec<Attr> = Vec::new();
     let mut root: Option<Element> = None;
     loop {
         let before = reader.buffer_position() as usize;
         let (ns, event) = match reader.read_resolved_event() {
             Ok(ev) => ev,
-            Err(e) => {
-                return Err(XmlError::new(
-                    idx.span(reader.error_position() as usize),
-                    syntax_message(&e),
-                ));
-            }
-        };
-        let ns_ok = matches!(ns, ResolveResult::Bound(n) if n.as_ref() == NAMESPACE);
-        let ns_text = match &ns {
-            ResolveResult::Bound(n) => format!("namespace `{}`", n.as_ref()),
-            ResolveResult::Unbound => "no namespace".to_string(),
-            ResolveResult::Unknown(p) => format!("undeclared prefix `{p}`"),
+            Err(e) => return Err(err(reader.error_position() as usize, syntax_message(&e))),
         };
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let is_empty = matches!(event, Event::Empty(_));
                 // Skip leading whitespace the reader may count before `<`.
                 let start = before + text[before..].find('<').unwrap_or(0);
-                let span = idx.span(start);
-                let name = e.local_name().as_ref().to_string();
+                let name = intern(e.local_name().as_ref());
                 if root.is_some() {
-                    return Err(XmlError::new(span, format!("content after the root element: <{name}>")));
+                    return Err(err(start, format!("content after the root element: <{name}>")));
                 }
-                if !ns_ok {
+                if !matches!(ns, ResolveResult::Bound(n) if n.as_ref() == NAMESPACE) {
+                    let ns_text = match &ns {
+                        ResolveResult::Bound(n) => format!("namespace `{}`", n.as_ref()),
+                        ResolveResult::Unbound => "no namespace".to_string(),
+                        ResolveResult::Unknown(p) => format!("undeclared prefix `{p}`"),
+                    };
                     let expected = if stack.is_empty() {
                         "the root <SiPolicy>"
                     } else {
                         "an element"
                     };
-                    return Err(XmlError::new(
-                        span,
+                    return Err(err(
+                        start,
                         format!("<{name}> is in {ns_text}; expected {expected} in namespace `{NAMESPACE}`"),
                     ));
                 }
                 if stack.len() >= MAX_DEPTH {
-                    return Err(XmlError::new(
-                        span,
-                        format!("elements nested deeper than {MAX_DEPTH} levels"),
-                    ));
+                    return Err(err(start, format!("elements nested deeper than {MAX_DEPTH} levels")));
                 }
-                let attrs = read_attrs(&reader, e, text, start, &idx)?;
+                let span = pos.span(start);
+                read_attrs(&reader, e, text, start, &mut pos, &mut scratch)?;
+                // Exactly sized; `scratch` keeps its capacity for the next tag.
+                let mut attrs = Vec::with_capacity(scratch.len());
+                attrs.append(&mut scratch);
                 let after = reader.buffer_position() as usize;
                 let el = Element {
                     name,
@@ -186,51 +304,53 @@ pub fn parse(text: &str) -> Result<Element, XmlError> {
                     children: Vec::new(),
                     text: String::new(),
                     span,
-                    text_span: idx.span(after),
+                    text_span: pos.span(after),
                 };
                 if is_empty {
-                    close(&mut stack, &mut root, el);
+                    close(&stack, &mut done, &mut root, el);
                 } else {
-                    stack.push(Open { el });
+                    stack.push((el, done.len()));
                 }
             }
             Event::End(_) => {
                 // check_end_names guarantees a matching open element.
-                if let Some(open) = stack.pop() {
-                    close(&mut stack, &mut root, open.el);
+                if let Some((mut el, first_child)) = stack.pop() {
+                    el.children = done.drain(first_child..).collect();
+                    close(&stack, &mut done, &mut root, el);
                 }
             }
             Event::Text(t) => {
                 let s = t.xml10_content();
                 match stack.last_mut() {
-                    Some(open) => open.el.text.push_str(&s),
+                    Some((open, _)) => open.text.push_str(&s),
                     None if s.trim().is_empty() => {}
                     None => {
                         let start = before + (s.len() - s.trim_start().len());
-                        return Err(XmlError::new(idx.span(start), "text outside the root element"));
+                        return Err(err(start, "text outside the root element".into()));
                     }
                 }
             }
             Event::CData(c) => {
-                let s = c.xml10_content().into_owned();
+                let s = c.xml10_content();
                 match stack.last_mut() {
-                    Some(open) => open.el.text.push_str(&s),
-                    None => return Err(XmlError::new(idx.span(before), "CDATA outside the root element")),
+                    Some((open, _)) => open.text.push_str(&s),
+                    None => return Err(err(before, "CDATA outside the root element".into())),
                 }
             }
             Event::GeneralRef(r) => {
-                let resolved = if r.is_char_ref() {
+                let mut buf = [0u8; 4];
+                let resolved: &str = if r.is_char_ref() {
                     match r.resolve_char_ref() {
-                        Ok(Some(c)) => c.to_string(),
-                        _ => return Err(XmlError::new(idx.span(before), "invalid character reference")),
+                        Ok(Some(c)) => c.encode_utf8(&mut buf),
+                        _ => return Err(err(before, "invalid character reference".into())),
                     }
                 } else {
                     let name = r.to_string();
                     match quick_xml::escape::resolve_predefined_entity(&name) {
-                        Some(v) => v.to_string(),
+                        Some(v) => v,
                         None => {
-                            return Err(XmlError::new(
-                                idx.span(before),
+                            return Err(err(
+                                before,
                                 format!(
                                     "unknown entity `&{name};`: only &lt; &gt; &amp; &quot; &apos; and character references are allowed"
                                 ),
@@ -239,46 +359,42 @@ pub fn parse(text: &str) -> Result<Element, XmlError> {
                     }
                 };
                 match stack.last_mut() {
-                    Some(open) => open.el.text.push_str(&resolved),
-                    None => {
-                        return Err(XmlError::new(
-                            idx.span(before),
-                            "entity reference outside the root element",
-                        ));
-                    }
+                    Some((open, _)) => open.text.push_str(resolved),
+                    None => return Err(err(before, "entity reference outside the root element".into())),
                 }
             }
             Event::DocType(_) => {
-                return Err(XmlError::new(
-                    idx.span(before + text[before..].find('<').unwrap_or(0)),
-                    "DTDs (<!DOCTYPE …>) are refused: entity declarations could expand without bound or fetch external files; ConfigCI refuses them too",
+                return Err(err(
+                    before + text[before..].find('<').unwrap_or(0),
+                    "DTDs (<!DOCTYPE …>) are refused: entity declarations could expand without bound or fetch external files; ConfigCI refuses them too".into(),
                 ));
             }
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
             Event::Eof => break,
         }
     }
-    if let Some(open) = stack.last() {
-        return Err(XmlError::new(
-            idx.span(text.len()),
+    if let Some((open, _)) = stack.last() {
+        return Err(err(
+            text.len(),
             format!(
                 "unexpected end of document: <{}> (line {}) is not closed",
-                open.el.name, open.el.span.line
+                open.name, open.span.line
             ),
         ));
     }
     root.ok_or_else(|| {
-        XmlError::new(
-            idx.span(text.len()),
-            "the document has no root element; expected <SiPolicy>",
+        err(
+            text.len(),
+            "the document has no root element; expected <SiPolicy>".into(),
         )
     })
 }
 
-fn close(stack: &mut [Open], root: &mut Option<Element>, el: Element) {
-    match stack.last_mut() {
-        Some(parent) => parent.el.children.push(el),
-        None => *root = Some(el),
+fn close(stack: &[(Element, usize)], done: &mut Vec<Element>, root: &mut Option<Element>, el: Element) {
+    if stack.is_empty() {
+        *root = Some(el);
+    } else {
+        done.push(el);
     }
 }
 
@@ -287,25 +403,26 @@ fn read_attrs(
     e: &BytesStart<'_>,
     text: &str,
     tag_start: usize,
-    idx: &LineIndex,
-) -> Result<Vec<Attr>, XmlError> {
-    let mut out = Vec::new();
-    let offsets = attribute_offsets(&text[tag_start..]);
-    for (i, a) in e.attributes().with_checks(true).enumerate() {
+    pos: &mut SpanCursor<'_>,
+    out: &mut Vec<Attr>,
+) -> Result<(), XmlError> {
+    let err = |offset: usize, msg: String| XmlError::new(LineIndex::new(text).span(offset), msg);
+    let mut offsets = AttributeOffsets::new(&text[tag_start..]);
+    for a in e.attributes().with_checks(true) {
         let (name_off, value_off) = offsets
-            .get(i)
+            .next()
             .map(|(n, v)| (tag_start + n, tag_start + v))
             .unwrap_or((tag_start, tag_start));
         let a = match a {
             Ok(a) => a,
-            Err(err) => {
-                let msg = match err {
+            Err(error) => {
+                let msg = match error {
                     quick_xml::events::attributes::AttrError::Duplicated(..) => {
                         "duplicate attribute: an attribute may appear only once per element".to_string()
                     }
                     other => format!("malformed attribute: {other}"),
                 };
-                return Err(XmlError::new(idx.span(name_off), msg));
+                return Err(err(name_off, msg));
             }
         };
         let key = a.key;
@@ -317,51 +434,62 @@ fn read_attrs(
             ResolveResult::Unbound => {}
             ResolveResult::Bound(_) => continue, // xsi:…, xsd:… and other foreign attributes carry no policy data
             ResolveResult::Unknown(p) => {
-                return Err(XmlError::new(
-                    idx.span(name_off),
-                    format!("attribute prefix `{p}` is not declared"),
-                ));
+                return Err(err(name_off, format!("attribute prefix `{p}` is not declared")));
             }
         }
-        let value = a.normalized_value(XmlVersion::Implicit1_0).map_err(|err| {
+        let value = a.normalized_value(XmlVersion::Implicit1_0).map_err(|error| {
             use quick_xml::escape::EscapeError as E;
-            let (at, what) = match &err {
+            let (at, what) = match &error {
                 quick_xml::Error::Escape(E::UnrecognizedEntity(r, name)) => (r.start.saturating_sub(1), format!("unknown entity `&{name};`")),
                 quick_xml::Error::Escape(E::UnterminatedEntity(r)) => (r.start, "`&` without a closing `;`".to_string()),
                 quick_xml::Error::Escape(E::InvalidCharRef(e)) => (0, format!("invalid character reference ({e})")),
                 other => (0, other.to_string()),
             };
-            XmlError::new(
-                idx.span(value_off + at),
+            err(
+                value_off + at,
                 format!("bad value of attribute `{}`: {what}; only &lt; &gt; &amp; &quot; &apos; and character references are allowed", key.as_ref()),
             )
         })?;
         out.push(Attr {
-            name: local.as_ref().to_string(),
+            name: intern(local.as_ref()),
             value: value.into_owned(),
-            span: idx.span(name_off),
-            value_span: idx.span(value_off),
+            span: pos.span(name_off),
+            value_span: pos.span(value_off),
         });
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Byte offsets (relative to `<`) of each attribute's name and of its value, in order. quick-xml
 /// does not report attribute positions, and error messages need them.
-fn attribute_offsets(tag: &str) -> Vec<(usize, usize)> {
-    let b = tag.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 1;
-    // Skip the element name.
-    while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' && b[i] != b'/' {
-        i += 1;
+struct AttributeOffsets<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> AttributeOffsets<'a> {
+    fn new(tag: &'a str) -> Self {
+        let b = tag.as_bytes();
+        let mut i = 1;
+        // Skip the element name.
+        while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' && b[i] != b'/' {
+            i += 1;
+        }
+        AttributeOffsets { b, i }
     }
-    loop {
+}
+
+impl Iterator for AttributeOffsets<'_> {
+    type Item = (usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize)> {
+        let (b, mut i) = (self.b, self.i);
         while i < b.len() && b[i].is_ascii_whitespace() {
             i += 1;
         }
         if i >= b.len() || b[i] == b'>' || b[i] == b'/' {
-            break;
+            self.i = i;
+            return None;
         }
         let name_start = i;
         while i < b.len() && b[i] != b'=' && !b[i].is_ascii_whitespace() && b[i] != b'>' {
@@ -370,19 +498,21 @@ fn attribute_offsets(tag: &str) -> Vec<(usize, usize)> {
         while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b'=') {
             i += 1;
         }
-        if i < b.len() && (b[i] == b'"' || b[i] == b'\'') {
+        let item = if i < b.len() && (b[i] == b'"' || b[i] == b'\'') {
             let q = b[i];
             i += 1;
-            out.push((name_start, i));
+            let value_start = i;
             while i < b.len() && b[i] != q {
                 i += 1;
             }
             i += 1;
+            (name_start, value_start)
         } else {
-            out.push((name_start, i));
-        }
+            (name_start, i)
+        };
+        self.i = i;
+        Some(item)
     }
-    out
 }
 
 fn syntax_message(e: &quick_xml::Error) -> String {
@@ -403,7 +533,7 @@ mod tests {
     #[test]
     fn attribute_offsets_skip_quoted_text() {
         let tag = r#"<Allow ID="a b=c" FileName='x'/>"#;
-        let offs = attribute_offsets(tag);
+        let offs: Vec<_> = AttributeOffsets::new(tag).collect();
         assert_eq!(offs.len(), 2);
         assert_eq!(&tag[offs[1].0..offs[1].0 + 8], "FileName");
         assert_eq!(&tag[offs[1].1..offs[1].1 + 1], "x");
@@ -419,6 +549,13 @@ mod tests {
         let a = &root.children[1];
         assert_eq!(a.attrs[0].value, "&A");
         assert_eq!((a.attrs[0].span.line, a.attrs[0].span.column), (4, 6));
+    }
+
+    #[test]
+    fn names_are_sorted_for_binary_search() {
+        assert!(NAMES.windows(2).all(|w| w[0] < w[1]));
+        assert!(matches!(intern("FileRuleRef"), Cow::Borrowed(_)));
+        assert_eq!(intern("Unknown"), "Unknown");
     }
 
     #[test]

@@ -76,7 +76,7 @@ fn element(decl: &'static Decl, el: &Element, out: &mut Vec<Finding>) {
                     format!("<{}> is not allowed in <{}>, which holds only text", c.name, el.name),
                 ));
             } else {
-                value(*ty, &el.text, el.text_span, &format!("<{}>", el.name), out);
+                value(*ty, &el.text, el.text_span, &|| format!("<{}>", el.name), out);
             }
         }
         Content::Seq(ps) => {
@@ -322,7 +322,7 @@ fn attributes(decl: &Decl, el: &Element, out: &mut Vec<Finding>) {
             ));
             continue;
         };
-        let what = format!("{}/@{}", el.name, a.name);
+        let what = || format!("{}/@{}", el.name, a.name);
         let ok = value(ad.ty, &a.value, a.value_span, &what, out);
         if ok && el.name == "CertRoot" && a.name == "Value" && el.attr("Type").is_some_and(|t| t.value == "Wellknown") {
             let digits = a.value.trim_matches(is_xml_space).len();
@@ -360,22 +360,27 @@ fn attributes(decl: &Decl, el: &Element, out: &mut Vec<Finding>) {
     }
 }
 
-/// Checks one value; returns true when the schema accepts it.
-fn value(ty: Ty, text: &str, span: Span, what: &str, out: &mut Vec<Finding>) -> bool {
+/// Checks one value; returns true when the schema accepts it. `what` names the value in
+/// messages (formatted only for a finding: most values are fine).
+fn value(ty: Ty, text: &str, span: Span, what: &dyn Fn() -> String, out: &mut Vec<Finding>) -> bool {
     match types::check(ty, text) {
         Ok(()) => {
             if ty == Ty::VersionEx
                 && let Err(e) = text.trim().parse::<Version>()
             {
                 out.push(
-                    Finding::new(Code::FR005, at(span), format!("{what} `{text}` is not a version: {e}"))
-                        .with_help("write four dot-separated numbers from 0 to 65535, e.g. 10.0.0.0"),
+                    Finding::new(
+                        Code::FR005,
+                        at(span),
+                        format!("{} `{text}` is not a version: {e}", what()),
+                    )
+                    .with_help("write four dot-separated numbers from 0 to 65535, e.g. 10.0.0.0"),
                 );
             }
             true
         }
         Err(e) => {
-            out.push(Finding::new(e.code, at(span), format!("{what}: {}", e.message)));
+            out.push(Finding::new(e.code, at(span), format!("{}: {}", what(), e.message)));
             // The .NET-only AppIDs reading is a warning: the value still works with ConfigCI.
             e.code == Code::XS017
         }

@@ -7,15 +7,6 @@ use crate::valid::codes::Code;
 /// The S mode policy, which HotCakeX exempts from PT002.
 const S_MODE_POLICY_ID: &str = "{5951a96a-e0b5-4d3d-8fb8-3e5b61030784}";
 
-/// Options a supplemental policy may set (§2 Supp column, [S1]).
-const SUPPLEMENTAL_OPTIONS: &[OptionKind] = &[
-    OptionKind::InheritDefaultPolicy,
-    OptionKind::UnsignedSystemIntegrityPolicy,
-    OptionKind::ManagedInstaller,
-    OptionKind::IntelligentSecurityGraphAuthorization,
-    OptionKind::DisabledRuntimeFilePathRuleProtection,
-];
-
 fn option_path(cx: &Ctx<'_>, kind: OptionKind) -> String {
     let i = cx.p.rules.iter().position(|r| r.known() == Some(kind)).unwrap_or(0);
     format!("rules[{i}]")
@@ -121,7 +112,7 @@ fn supplemental(cx: &mut Ctx<'_>) {
     for (i, r) in p.rules.iter().enumerate() {
         if let Some(k) = r.known()
             && k != OptionKind::AllowSupplementalPolicies
-            && !SUPPLEMENTAL_OPTIONS.contains(&k)
+            && !k.valid_in_supplemental()
         {
             cx.emit_help(
                 Code::PT005,

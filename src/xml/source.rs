@@ -1,0 +1,250 @@
+//! Positions of the model's parts in the XML text.
+//!
+//! The reader records a span for nearly every element and attribute, but spans are looked up only
+//! for findings. So the map is a tree of path segments built without formatting or allocating a
+//! path per entry (that was a third of the time of reading a large policy); lookups parse the
+//! queried path instead.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use super::error::Span;
+use super::tree::Element;
+
+/// Where each part of the model came from. Paths are model paths (`file_rules[3]`,
+/// `signing_scenarios[0].product_signers.allowed[1]`), with `@Attr` for an attribute's value
+/// (`file_rules[3]@FileName`) and `#text` for an element's character data (`version_ex#text`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceMap {
+    /// `nodes[0]` is the unnamed root; every other node names one path segment.
+    nodes: Vec<Node>,
+    /// Attribute value spans; each recorded node owns one contiguous run.
+    attrs: Vec<(Cow<'static, str>, Span)>,
+}
+
+impl Default for SourceMap {
+    fn default() -> Self {
+        SourceMap {
+            nodes: vec![Node {
+                parent: 0,
+                seg: Seg::Field(""),
+                span: None,
+                text: None,
+                attrs: (0, 0),
+                fields: Vec::new(),
+                items: Vec::new(),
+            }],
+            attrs: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Seg {
+    /// `.name` (or `name` at the start of a path).
+    Field(&'static str),
+    /// `[i]`.
+    Item(u32),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Node {
+    parent: u32,
+    seg: Seg,
+    /// Set when the path itself was recorded (intermediate segments like `file_rules` are not).
+    span: Option<Span>,
+    text: Option<Span>,
+    /// Range in `SourceMap::attrs`.
+    attrs: (u32, u32),
+    /// Child nodes for `.name` segments (a handful at most).
+    fields: Vec<u32>,
+    /// Child nodes for `[i]` segments, at index i (`NONE` for a gap).
+    items: Vec<u32>,
+}
+
+const NONE: u32 = u32::MAX;
+
+/// A path in a [`SourceMap`] under construction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Path(u32);
+
+impl SourceMap {
+    /// The empty path, parent of the top-level segments.
+    pub(crate) const ROOT: Path = Path(0);
+
+    fn new_node(&mut self, parent: Path, seg: Seg) -> u32 {
+        let id = self.nodes.len() as u32;
+        self.nodes.push(Node {
+            parent: parent.0,
+            seg,
+            span: None,
+            text: None,
+            attrs: (0, 0),
+            fields: Vec::new(),
+            items: Vec::new(),
+        });
+        id
+    }
+
+    fn find_field(&self, parent: usize, name: &str) -> Option<u32> {
+        self.nodes[parent]
+            .fields
+            .iter()
+            .copied()
+            .find(|c| matches!(self.nodes[*c as usize].seg, Seg::Field(f) if f == name))
+    }
+
+    /// `parent.name` (or `name` under [`Self::ROOT`]).
+    pub(crate) fn field(&mut self, parent: Path, name: &'static str) -> Path {
+        if let Some(c) = self.find_field(parent.0 as usize, name) {
+            return Path(c);
+        }
+        let c = self.new_node(parent, Seg::Field(name));
+        self.nodes[parent.0 as usize].fields.push(c);
+        Path(c)
+    }
+
+    /// `parent[i]`.
+    pub(crate) fn item(&mut self, parent: Path, i: usize) -> Path {
+        let p = parent.0 as usize;
+        if let Some(c) = self.nodes[p].items.get(i).copied().filter(|c| *c != NONE) {
+            return Path(c);
+        }
+        let c = self.new_node(parent, Seg::Item(i as u32));
+        let items = &mut self.nodes[p].items;
+        // `i` is the position of an element in its parent, so the gap (if any) is bounded by
+        // the document's size.
+        if items.len() <= i {
+            items.resize(i + 1, NONE);
+        }
+        items[i] = c;
+        Path(c)
+    }
+
+    /// `parent.name[i]`.
+    pub(crate) fn field_item(&mut self, parent: Path, name: &'static str, i: usize) -> Path {
+        let f = self.field(parent, name);
+        self.item(f, i)
+    }
+
+    /// Records the element at `path`: its start, each attribute's value (`path@Name`) and its
+    /// character data when it has any (`path#text`).
+    pub(crate) fn record(&mut self, path: Path, el: &Element) {
+        let start = self.attrs.len() as u32;
+        self.attrs
+            .extend(el.attrs.iter().map(|a| (a.name.clone(), a.value_span)));
+        let node = &mut self.nodes[path.0 as usize];
+        node.span = Some(el.span);
+        node.text = (!el.text.is_empty()).then_some(el.text_span);
+        node.attrs = (start, self.attrs.len() as u32);
+    }
+
+    /// The span recorded for `path`, or for its closest recorded ancestor (`a[1].b@C` → `a[1].b`
+    /// → `a[1]` → `a`).
+    pub fn get(&self, path: &str) -> Option<Span> {
+        let mut node = 0usize;
+        let mut best = None;
+        let mut rest = path;
+        let mut first = true;
+        loop {
+            let (index, after) = match rest.as_bytes().first() {
+                None => return best,
+                Some(b'@') => {
+                    let name = &rest[1..];
+                    let name = &name[..name.find(['.', '[', '@', '#']).unwrap_or(name.len())];
+                    let (s, e) = self.nodes[node].attrs;
+                    let found = self.attrs[s as usize..e as usize].iter().find(|(n, _)| n == name);
+                    return found.map(|(_, span)| *span).or(best);
+                }
+                Some(b'#') => {
+                    return match &rest[1..] {
+                        "text" => self.nodes[node].text.or(best),
+                        _ => best,
+                    };
+                }
+                Some(b'[') => {
+                    let Some(close) = rest.find(']') else { return best };
+                    let Ok(i) = rest[1..close].parse::<u32>() else {
+                        return best;
+                    };
+                    let after = &rest[close + 1..];
+                    if !(after.is_empty() || after.starts_with(['.', '[', '@', '#'])) {
+                        return best;
+                    }
+                    (i, after)
+                }
+                Some(_) => {
+                    let body = if first {
+                        rest
+                    } else if let Some(b) = rest.strip_prefix('.') {
+                        b
+                    } else {
+                        return best;
+                    };
+                    let end = body.find(['.', '[', '@', '#']).unwrap_or(body.len());
+                    let name = &body[..end];
+                    let Some(c) = self.find_field(node, name) else {
+                        return best;
+                    };
+                    node = c as usize;
+                    best = self.nodes[node].span.or(best);
+                    rest = &body[end..];
+                    first = false;
+                    continue;
+                }
+            };
+            let Some(c) = self.nodes[node]
+                .items
+                .get(index as usize)
+                .copied()
+                .filter(|c| *c != NONE)
+            else {
+                return best;
+            };
+            node = c as usize;
+            best = self.nodes[node].span.or(best);
+            rest = after;
+            first = false;
+        }
+    }
+
+    /// Every recorded path and span, sorted by path.
+    pub fn iter(&self) -> impl Iterator<Item = (String, Span)> {
+        let mut out = Vec::new();
+        for (i, n) in self.nodes.iter().enumerate().skip(1) {
+            let Some(span) = n.span else { continue };
+            let path = self.path_of(i);
+            for (name, s) in &self.attrs[n.attrs.0 as usize..n.attrs.1 as usize] {
+                out.push((format!("{path}@{name}"), *s));
+            }
+            if let Some(t) = n.text {
+                out.push((format!("{path}#text"), t));
+            }
+            out.push((path, span));
+        }
+        out.sort();
+        out.into_iter()
+    }
+
+    fn path_of(&self, mut i: usize) -> String {
+        let mut segs = Vec::new();
+        while i != 0 {
+            segs.push(self.nodes[i].seg);
+            i = self.nodes[i].parent as usize;
+        }
+        let mut out = String::new();
+        for (k, seg) in segs.iter().rev().enumerate() {
+            match seg {
+                Seg::Field(f) if k == 0 => out.push_str(f),
+                Seg::Field(f) => {
+                    out.push('.');
+                    out.push_str(f);
+                }
+                Seg::Item(n) => {
+                    let _ = write!(out, "[{n}]");
+                }
+            }
+        }
+        out
+    }
+}
