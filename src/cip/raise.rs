@@ -294,7 +294,9 @@ pub fn raise(b: &BinPolicy, algo: SortAlgorithm) -> Result<Policy, RaiseError> {
 
     // Scenarios.
     let scenario_ids = shared::scenario_ids(&values);
-    let group = |g: &BinSignerGroup| SignerGroup {
+    // The signers of a group; `rules` are indices into whichever table the group refers to
+    // (file rules for the three signer groups, artifact rules for the artifact signers).
+    let group = |g: &BinSignerGroup, rules: &[Id]| SignerGroup {
         allowed: g
             .allowed
             .iter()
@@ -311,7 +313,7 @@ pub fn raise(b: &BinPolicy, algo: SortAlgorithm) -> Result<Policy, RaiseError> {
                 except_allow_rules: d.exceptions.iter().map(|&i| rule_ids[i as usize].clone()).collect(),
             })
             .collect(),
-        file_rules_ref: g.rules.iter().map(|&i| rule_ids[i as usize].clone()).collect(),
+        file_rules_ref: g.rules.iter().map(|&i| rules[i as usize].clone()).collect(),
     };
     let mut signing_scenarios: Vec<SigningScenario> = b
         .scenarios
@@ -323,19 +325,14 @@ pub fn raise(b: &BinPolicy, algo: SortAlgorithm) -> Result<Policy, RaiseError> {
             m.minimum_hash_algorithm =
                 (s.minimum_hash_algorithm != DEFAULT_MINIMUM_HASH_ALGORITHM).then_some(s.minimum_hash_algorithm);
             let [p, t, ts] = &s.groups;
-            m.product_signers = group(p);
-            m.test_signers = group(t);
-            m.test_signing_signers = group(ts);
-            let a = group(&s.artifact_signers);
+            m.product_signers = group(p, &rule_ids);
+            m.test_signers = group(t, &rule_ids);
+            m.test_signing_signers = group(ts, &rule_ids);
+            let a = group(&s.artifact_signers, &artifact_ids);
             m.artifact_signers = ArtifactSignerGroup {
                 allowed: a.allowed,
                 denied: a.denied,
-                artifact_rules_ref: s
-                    .artifact_signers
-                    .rules
-                    .iter()
-                    .map(|&i| artifact_ids[i as usize].clone())
-                    .collect(),
+                artifact_rules_ref: a.file_rules_ref,
             };
             m
         })
