@@ -42,9 +42,15 @@ pub fn read_named(path: &Path) -> io::Result<Vec<u8>> {
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder is written, flushed
 /// to disk and renamed over `path`. On any failure the temporary file is removed and `path` is
 /// left as it was.
+///
+/// A symbolic link is written through (its target is replaced, the link stays), and a file that
+/// exists keeps its permissions: rewriting a policy in place must not widen who can read it.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let path = &final_target(path)?;
     let tmp = sibling(path, "tmp")?;
-    let result = write_new(&tmp, bytes).and_then(|()| fs::rename(&tmp, path));
+    let result = write_new(&tmp, bytes)
+        .and_then(|()| keep_permissions(path, &tmp))
+        .and_then(|()| fs::rename(&tmp, path));
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
@@ -68,16 +74,21 @@ pub fn write_all_atomic(files: &[(&Path, &[u8])]) -> io::Result<()> {
             let _ = fs::remove_file(b);
         }
     };
-    for (path, bytes) in files {
+    let targets = files
+        .iter()
+        .map(|(p, b)| final_target(p).map(|t| (t, *b)))
+        .collect::<io::Result<Vec<_>>>()?;
+    let files: Vec<(&Path, &[u8])> = targets.iter().map(|(p, b)| (p.as_path(), *b)).collect();
+    for (path, bytes) in &files {
         let tmp = sibling(path, "tmp")?;
-        if let Err(e) = write_new(&tmp, bytes) {
+        if let Err(e) = write_new(&tmp, bytes).and_then(|()| keep_permissions(path, &tmp)) {
             let _ = fs::remove_file(&tmp);
             cleanup(&temps, &backups);
             return Err(e);
         }
         temps.push(tmp);
     }
-    for (path, _) in files {
+    for (path, _) in &files {
         let backup = match fs::symlink_metadata(path) {
             Ok(m) if m.is_file() => {
                 let b = match sibling(path, "bak") {
@@ -119,6 +130,37 @@ pub fn write_all_atomic(files: &[(&Path, &[u8])]) -> io::Result<()> {
     Ok(())
 }
 
+/// The file a write to `path` must replace: `path` itself, or for a symbolic link (a chain of
+/// them) the file it points to, which may not exist yet.
+fn final_target(path: &Path) -> io::Result<std::path::PathBuf> {
+    let mut p = path.to_path_buf();
+    // A bound, so a link loop is an error rather than a hang.
+    for _ in 0..40 {
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = fs::read_link(&p)?;
+                p = match p.parent() {
+                    Some(dir) if link.is_relative() => dir.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "too many levels of symbolic links",
+    ))
+}
+
+/// Gives the new file the permissions of the file it replaces, when there is one.
+fn keep_permissions(path: &Path, tmp: &Path) -> io::Result<()> {
+    match fs::metadata(path) {
+        Ok(m) if m.is_file() => fs::set_permissions(tmp, m.permissions()),
+        _ => Ok(()),
+    }
+}
+
 /// `.NAME.PID.EXT` beside `path`: hidden, unique to this process, in the same folder (a rename
 /// across file systems would not be atomic).
 fn sibling(path: &Path, ext: &str) -> io::Result<std::path::PathBuf> {
@@ -144,6 +186,37 @@ fn write_new(tmp: &Path, bytes: &[u8]) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn keeps_permissions_and_writes_through_links() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("cipolicy-fsio-perm-{}", std::process::id()));
+        fs::create_dir_all(dir.join("real")).unwrap();
+        let target = dir.join("real/policy.xml");
+        fs::write(&target, b"old").unwrap();
+        fs::set_permissions(&target, fs::Permissions::from_mode(0o600)).unwrap();
+        write_atomic(&target, b"new").unwrap();
+        assert_eq!(fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o600);
+        // Through a relative link, and a link to a link: the links stay, the target changes.
+        let link = dir.join("link.xml");
+        std::os::unix::fs::symlink("real/policy.xml", &link).unwrap();
+        let link2 = dir.join("link2.xml");
+        std::os::unix::fs::symlink(&link, &link2).unwrap();
+        write_atomic(&link2, b"through").unwrap();
+        assert!(fs::symlink_metadata(&link2).unwrap().file_type().is_symlink());
+        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(fs::read(&target).unwrap(), b"through");
+        assert_eq!(fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o600);
+        write_all_atomic(&[(&link, b"set".as_slice())]).unwrap();
+        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(fs::read(&target).unwrap(), b"set");
+        // A loop is an error, not a hang.
+        std::os::unix::fs::symlink(dir.join("loop-b"), dir.join("loop-a")).unwrap();
+        std::os::unix::fs::symlink(dir.join("loop-a"), dir.join("loop-b")).unwrap();
+        assert!(write_atomic(&dir.join("loop-a"), b"x").is_err());
+        fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn replaces_and_cleans_up() {
