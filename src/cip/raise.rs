@@ -68,7 +68,7 @@ pub(crate) fn raise_options(bits: u32) -> Result<(Vec<OptionKind>, bool), RaiseE
     Ok((out, bits & BIT_SUPPLEMENTAL != 0))
 }
 
-fn raise_setting(s: &BinSetting) -> Setting {
+pub(super) fn raise_setting(s: &BinSetting) -> Setting {
     Setting {
         provider: s.provider.clone(),
         key: s.key.clone(),
@@ -96,6 +96,28 @@ fn rule_key(r: &BinFileRule) -> RuleKey {
         .map(|s| (!s.is_empty()).then_some(s.as_str())),
         &r.hash,
     )
+}
+
+/// The binary index of each model file rule: model rule `j` is binary rule `rule_order(..)[j]`.
+pub(super) fn rule_order(b: &BinPolicy, algo: SortAlgorithm) -> Vec<usize> {
+    let keys: Vec<RuleKey> = b.file_rules.iter().map(rule_key).collect();
+    preimage_order(&keys, algo)
+}
+
+/// [`rule_order`] for artifact rules.
+pub(super) fn artifact_order(b: &BinPolicy, algo: SortAlgorithm) -> Vec<usize> {
+    let keys: Vec<_> = b
+        .artifact_rules
+        .iter()
+        .map(|a| {
+            artifact_key(
+                a,
+                (!a.name.is_empty()).then_some(&a.name),
+                some(&a.description).as_deref(),
+            )
+        })
+        .collect();
+    preimage_order(&keys, algo)
 }
 
 /// Binary → model.
@@ -162,9 +184,8 @@ pub fn raise(b: &BinPolicy, algo: SortAlgorithm) -> Result<Policy, RaiseError> {
             r.hotpatch.maximum_sequence = (max != u32::MAX).then_some(max);
         }
     }
-    let keys: Vec<RuleKey> = b.file_rules.iter().map(rule_key).collect();
     let mut slots: Vec<Option<FileRule>> = rules.into_iter().map(Some).collect();
-    let file_rules: Vec<FileRule> = preimage_order(&keys, algo)
+    let file_rules: Vec<FileRule> = rule_order(b, algo)
         .into_iter()
         .filter_map(|i| slots[i].take())
         .collect();
@@ -199,18 +220,7 @@ pub fn raise(b: &BinPolicy, algo: SortAlgorithm) -> Result<Policy, RaiseError> {
             hash: alg.map(|alg| (alg, HexBytes(a.hash.clone()))),
         }));
     }
-    let akeys: Vec<_> = b
-        .artifact_rules
-        .iter()
-        .map(|a| {
-            artifact_key(
-                a,
-                (!a.name.is_empty()).then_some(&a.name),
-                some(&a.description).as_deref(),
-            )
-        })
-        .collect();
-    let artifact_rules = preimage_order(&akeys, algo)
+    let artifact_rules = artifact_order(b, algo)
         .into_iter()
         .filter_map(|i| artifacts[i].take())
         .collect();

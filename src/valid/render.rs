@@ -93,9 +93,7 @@ pub fn human(inputs: &[Input<'_>]) -> String {
                 (Location::Text { line, column, .. }, _) => {
                     notes.push(format!("at {}:{line}:{column}", input.name));
                 }
-                (Location::Binary { offset, section }, _) => {
-                    notes.push(format!("at {}: byte {offset:#x} ({section})", input.name))
-                }
+                (l @ Location::Binary { .. }, _) => notes.push(format!("at {}: {l}", input.name)),
                 (Location::Model { path }, _) => notes.push(format!("at {}: {path}", input.name)),
                 (Location::Input, _) => notes.push(format!("in {}", input.name)),
             }
@@ -236,8 +234,11 @@ pub fn sarif(inputs: &[Input<'_>]) -> Value {
                 Location::Text { path: Some(p), .. } | Location::Model { path: p } => {
                     location["logicalLocations"] = json!([{ "fullyQualifiedName": p }]);
                 }
-                Location::Binary { section, .. } => {
-                    location["logicalLocations"] = json!([{ "name": section }]);
+                Location::Binary { section, path, .. } => {
+                    // The model path (as for text inputs) first, then the binary structure.
+                    let mut logical: Vec<Value> = path.iter().map(|p| json!({ "fullyQualifiedName": p })).collect();
+                    logical.push(json!({ "name": section }));
+                    location["logicalLocations"] = json!(logical);
                 }
                 _ => {}
             }
