@@ -39,7 +39,6 @@ ONLY=${BENCH_ONLY:-}
 for tool in xmllint openssl sha1sum sha256sum /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is not installed" >&2; exit 2; }
 done
-[ -d "$CORPUS" ] || { echo "bench: no corpus at $CORPUS (set CIPOLICY_CORPUS)" >&2; exit 2; }
 
 cargo build --release --quiet --bin cipolicy --example gen_pe_tree
 BIN=$ROOT/target/release/cipolicy
@@ -97,10 +96,13 @@ row() {
 
 want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
 
-XML=$(largest -name '*.xml')
-CIP=$(largest -name '*.cip' -o -name '*.p7b')
-echo "bench: largest XML $(basename "$XML") ($(stat -c %s "$XML") bytes)" >&2
-echo "bench: largest binary $(basename "$CIP") ($(stat -c %s "$CIP") bytes)" >&2
+if [ "$ONLY" != scan ]; then
+  [ -d "$CORPUS" ] || { echo "bench: no corpus at $CORPUS (set CIPOLICY_CORPUS)" >&2; exit 2; }
+  XML=$(largest -name '*.xml')
+  CIP=$(largest -name '*.cip' -o -name '*.p7b')
+  echo "bench: largest XML $(basename "$XML") ($(stat -c %s "$XML") bytes)" >&2
+  echo "bench: largest binary $(basename "$CIP") ($(stat -c %s "$CIP") bytes)" >&2
+fi
 
 if want compile; then
   row compile "$RUNS" -- "$BIN" compile "$XML" -o "$WORK/compiled.cip" -- xmllint --noout "$XML"
