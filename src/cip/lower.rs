@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use foldhash::{HashMap, HashMapExt};
+
 use super::CompileOptions;
 use super::bin::*;
 use super::error::{CompileError, CompileWarning};
@@ -34,9 +36,13 @@ impl Ctx<'_> {
     }
 }
 
+/// IDs of one namespace → array indexes. Only looked up, never iterated, so a hash map's order
+/// cannot reach the output (and a large policy has thousands of rule IDs).
+type IdIndex<'a> = HashMap<&'a str, u32>;
+
 /// Maps the IDs of one namespace to array indexes, refusing duplicates.
-fn index_map<'a>(what: &'static str, ids: impl Iterator<Item = (&'a Id, u32)>) -> R<BTreeMap<&'a str, u32>> {
-    let mut m = BTreeMap::new();
+fn index_map<'a>(what: &'static str, ids: impl ExactSizeIterator<Item = (&'a Id, u32)>) -> R<IdIndex<'a>> {
+    let mut m = IdIndex::with_capacity(ids.len());
     for (id, i) in ids {
         if m.insert(id.as_str(), i).is_some() {
             return Err(CompileError::DuplicateId { what, id: id.clone() });
@@ -45,7 +51,7 @@ fn index_map<'a>(what: &'static str, ids: impl Iterator<Item = (&'a Id, u32)>) -
     Ok(m)
 }
 
-fn resolve(map: &BTreeMap<&str, u32>, id: &Id, from: impl FnOnce() -> String, expected: &'static str) -> R<u32> {
+fn resolve(map: &IdIndex<'_>, id: &Id, from: impl FnOnce() -> String, expected: &'static str) -> R<u32> {
     map.get(id.as_str())
         .copied()
         .ok_or_else(|| CompileError::UnresolvedReference {
@@ -449,8 +455,8 @@ fn check_kind(from: &str, id: &Id, found: Action, expected: Action) -> R<()> {
 
 fn lower_group(
     g: &SignerGroup,
-    signers: &BTreeMap<&str, u32>,
-    rules: &BTreeMap<&str, u32>,
+    signers: &IdIndex<'_>,
+    rules: &IdIndex<'_>,
     rule_action: &dyn Fn(u32) -> Action,
     here: &dyn Fn(&str) -> String,
 ) -> R<BinSignerGroup> {
@@ -538,12 +544,7 @@ fn lower_rule(cx: &mut Ctx<'_>, r: &FileRule, macros: &BTreeMap<&str, &str>) -> 
 
 /// Section 9: each Allow rule with `RequireHotpatchID` records its target and the target's
 /// sequence range (\[S1\]).
-fn lower_hotpatches(
-    cx: &mut Ctx<'_>,
-    sorted: &[&FileRule],
-    index: &BTreeMap<&str, u32>,
-    out: &mut [BinFileRule],
-) -> R<()> {
+fn lower_hotpatches(cx: &mut Ctx<'_>, sorted: &[&FileRule], index: &IdIndex<'_>, out: &mut [BinFileRule]) -> R<()> {
     let mut targeted = vec![false; sorted.len()];
     for (i, r) in sorted.iter().enumerate() {
         let Some(target_id) = &r.hotpatch.require_hotpatch_id else {

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cipolicy::cip::{self, CompileOptions, SortAlgorithm};
-use cipolicy::fsio;
 use cipolicy::model::Policy;
+use cipolicy::{fsio, xml};
 
 use super::{CliError, CmdResult, input};
 
@@ -73,13 +73,9 @@ fn output_path(output: Option<&Path>, p: &Policy) -> PathBuf {
 
 pub fn run(a: Args) -> CmdResult {
     let bytes = input::read_bytes(&a.file)?;
-    let loaded = input::load_xml(&a.file, &bytes)?;
-    super::validate::gate(
-        &a.file.display().to_string(),
-        &loaded.policy,
-        loaded.xml.as_ref(),
-        a.allow_invalid,
-    )?;
+    // The document itself rather than `input::load_xml`, which clones the policy out of it.
+    let doc = xml::read(&bytes).map_err(|e| CliError::input(format!("{}:{e}", a.file.display())))?;
+    super::validate::gate(&a.file.display().to_string(), &doc.policy, Some(&doc), a.allow_invalid)?;
     let opts = CompileOptions {
         format_version: a.format_version,
         sort: match a.sort {
@@ -87,12 +83,12 @@ pub fn run(a: Args) -> CmdResult {
             Sort::Introsort => SortAlgorithm::IntroSort,
         },
     };
-    let compiled = cip::compile(&loaded.policy, &opts)
+    let compiled = cip::compile(&doc.policy, &opts)
         .map_err(|e| CliError::input(format!("{}: cannot compile: {e}", a.file.display())))?;
     for w in &compiled.warnings {
         eprintln!("warning: {}: {w}", a.file.display());
     }
-    let path = output_path(a.output.as_deref(), &loaded.policy);
+    let path = output_path(a.output.as_deref(), &doc.policy);
     fsio::write_atomic(&path, &compiled.bytes)
         .map_err(|e| CliError::input(format!("cannot write {}: {e}", path.display())))?;
     println!(
@@ -101,5 +97,8 @@ pub fn run(a: Args) -> CmdResult {
         compiled.bytes.len(),
         a.format_version
     );
+    // The process ends after this: freeing the tree, the source map and the policy one small
+    // allocation at a time was a tenth of the time of compiling a large policy.
+    std::mem::forget(doc);
     Ok(ExitCode::SUCCESS)
 }

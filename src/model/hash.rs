@@ -44,7 +44,10 @@ impl FromStr for HexBytes {
     type Err = HexError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if let Some((pos, ch)) = s.chars().enumerate().find(|(_, c)| !c.is_ascii_hexdigit()) {
+        // The byte scan is the common path; the character walk only finds the culprit.
+        if !s.bytes().all(|b| b.is_ascii_hexdigit())
+            && let Some((pos, ch)) = s.chars().enumerate().find(|(_, c)| !c.is_ascii_hexdigit())
+        {
             return Err(HexError::BadDigit { ch, pos: pos + 1 });
         }
         if !s.len().is_multiple_of(2) {

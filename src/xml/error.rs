@@ -96,17 +96,23 @@ impl<'a> SpanCursor<'a> {
         if offset < self.offset {
             *self = SpanCursor::new(self.text);
         }
-        // A byte loop: the walks are short (one tag), where setting up `rfind` and
-        // `chars().count()` per call cost more than the loop.
-        for &b in &self.text.as_bytes()[self.offset..offset] {
-            if b == b'\n' {
-                self.line += 1;
+        // memchr and `is_ascii` instead of a loop that tested each byte (that loop was a third
+        // of the parse): most steps are a short run of ASCII within one line.
+        let seg = &self.text.as_bytes()[self.offset..offset];
+        let tail = match memchr::memrchr(b'\n', seg) {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', seg).count() as u32;
                 self.column = 1;
-            } else if (b as i8) >= -0x40 {
-                // Not a UTF-8 continuation byte: a new character.
-                self.column += 1;
+                &seg[last + 1..]
             }
-        }
+            None => seg,
+        };
+        self.column += if tail.is_ascii() {
+            tail.len() as u32
+        } else {
+            // Characters are the bytes that are not UTF-8 continuation bytes.
+            tail.iter().filter(|&&b| (b as i8) >= -0x40).count() as u32
+        };
         self.offset = offset;
         Span {
             offset,

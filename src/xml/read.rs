@@ -878,7 +878,7 @@ impl Reader {
 /// Maps a parsed root element to a policy and the positions of its parts.
 pub fn policy_from_tree(root: &Element) -> Result<(Policy, SourceMap), XmlError> {
     let mut r = Reader {
-        map: SourceMap::default(),
+        map: SourceMap::with_capacity(root),
     };
     let p = r.policy(root)?;
     Ok((p, r.map))

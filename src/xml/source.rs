@@ -69,6 +69,24 @@ const NONE: u32 = u32::MAX;
 pub(crate) struct Path(u32);
 
 impl SourceMap {
+    /// An empty map with room for every element and attribute under `root` (nearly all are
+    /// recorded; growing the vectors one doubling at a time copied them over and over).
+    pub(crate) fn with_capacity(root: &Element) -> Self {
+        fn count(el: &Element, n: &mut (usize, usize)) {
+            n.0 += 1;
+            n.1 += el.attrs.len();
+            for c in &el.children {
+                count(c, n);
+            }
+        }
+        let mut n = (0, 0);
+        count(root, &mut n);
+        let mut map = SourceMap::default();
+        map.nodes.reserve(n.0);
+        map.attrs.reserve(n.1);
+        map
+    }
+
     /// The empty path, parent of the top-level segments.
     pub(crate) const ROOT: Path = Path(0);
 

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use foldhash::HashMap;
+
 use super::{Ctx, group_path};
 use crate::model::{Action, FileRule, FileRuleKind, GenericRuleType, OptionKind, SCENARIO_KERNEL, SCENARIO_USER};
 use crate::valid::codes::Code;
@@ -104,7 +106,8 @@ pub fn check(cx: &mut Ctx<'_>) {
     }
 
     // FP001 and FP008: where path rules are used.
-    let by_id: BTreeMap<&str, &FileRule> = p.file_rules.iter().rev().map(|r| (r.id.as_str(), r)).collect();
+    // First rule per ID wins (reversed); never iterated, so its order cannot reach the output.
+    let by_id: HashMap<&str, &FileRule> = p.file_rules.iter().rev().map(|r| (r.id.as_str(), r)).collect();
     let is_path_rule = |id: &str| by_id.get(id).is_some_and(|r| r.file_path.is_some());
     for (i, s) in p.signing_scenarios.iter().enumerate() {
         for (g, group) in s.groups().into_iter().enumerate() {
@@ -394,7 +397,7 @@ fn hash_sets(cx: &mut Ctx<'_>) {
         count: usize,
     }
     let p = cx.p;
-    let mut sets: BTreeMap<(bool, String), Set> = BTreeMap::new();
+    let mut sets: BTreeMap<(bool, &str), Set> = BTreeMap::new();
     for (i, r) in p.file_rules.iter().enumerate() {
         let (Some(_), Some(name)) = (&r.hash, &r.friendly_name) else {
             continue;
@@ -415,12 +418,10 @@ fn hash_sets(cx: &mut Ctx<'_>) {
         else {
             continue;
         };
-        let set = sets
-            .entry((action == Action::Deny, stem.to_string()))
-            .or_insert_with(|| Set {
-                first: i,
-                ..Set::default()
-            });
+        let set = sets.entry((action == Action::Deny, stem)).or_insert_with(|| Set {
+            first: i,
+            ..Set::default()
+        });
         set.sha256 |= sha256;
         set.page |= page;
         set.count += 1;
@@ -436,7 +437,7 @@ fn hash_sets(cx: &mut Ctx<'_>) {
         }
         // Microsoft's own driver block list has no page hashes for drivers, so drivers are held
         // only to the SHA-256 requirement (`is_pe_name` leaves `.sys` out).
-        if !set.page && is_pe_name(&stem) {
+        if !set.page && is_pe_name(stem) {
             missing.push("page-hash");
         }
         if missing.is_empty() {

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use foldhash::{HashMap, HashMapExt};
+
 use super::Ctx;
 use crate::model::{Guid, OptionKind, PolicyType, RuleOption, SCENARIO_KERNEL, SCENARIO_USER, STANDARD_PLATFORM_ID};
 use crate::valid::codes::Code;
@@ -24,13 +26,17 @@ pub const INBOX_POLICY_IDS: &[(&str, &str)] = &[
     ("{1939ED82-BFD5-4D32-B58E-D31D3C49715A}", "an inbox policy"),
 ];
 
-/// Reports every ID that appears more than once, pointing at the later uses.
-fn duplicates<'a>(cx: &mut Ctx<'_>, what: &str, ids: impl Iterator<Item = (&'a str, String)>) {
-    let mut first: BTreeMap<&str, String> = BTreeMap::new();
-    for (id, path) in ids {
+/// Reports every ID that appears more than once, pointing at the later uses. `ids` are the IDs of
+/// the items of the model list `list` in order; `attr` is the ID attribute's name (paths are
+/// formatted only for a finding: large policies have thousands of IDs).
+fn duplicates<'a>(cx: &mut Ctx<'_>, what: &str, list: &str, attr: &str, ids: impl ExactSizeIterator<Item = &'a str>) {
+    // Never iterated, so the map's order cannot reach the output.
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
+    for (i, id) in ids.enumerate() {
         match first.get(id) {
             Some(prev) => {
-                let prev_at = cx.loc(prev).to_string();
+                let prev_at = cx.loc(&format!("{list}[{prev}]@{attr}")).to_string();
+                let path = format!("{list}[{i}]@{attr}");
                 let msg = format!("{what} ID `{id}` is already used (at {prev_at})");
                 if what == "file rule" {
                     cx.emit_help(
@@ -44,7 +50,7 @@ fn duplicates<'a>(cx: &mut Ctx<'_>, what: &str, ids: impl Iterator<Item = (&'a s
                 }
             }
             None => {
-                first.insert(id, path);
+                first.insert(id, i);
             }
         }
     }
@@ -52,55 +58,31 @@ fn duplicates<'a>(cx: &mut Ctx<'_>, what: &str, ids: impl Iterator<Item = (&'a s
 
 pub fn check(cx: &mut Ctx<'_>) {
     let p = cx.p;
-    duplicates(
-        cx,
-        "Signer",
-        p.signers
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.as_str(), format!("signers[{i}]@ID"))),
-    );
-    duplicates(
-        cx,
-        "EKU",
-        p.ekus
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.id.as_str(), format!("ekus[{i}]@ID"))),
-    );
+    duplicates(cx, "Signer", "signers", "ID", p.signers.iter().map(|s| s.id.as_str()));
+    duplicates(cx, "EKU", "ekus", "ID", p.ekus.iter().map(|e| e.id.as_str()));
     duplicates(
         cx,
         "SigningScenario",
-        p.signing_scenarios
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.as_str(), format!("signing_scenarios[{i}]@ID"))),
+        "signing_scenarios",
+        "ID",
+        p.signing_scenarios.iter().map(|s| s.id.as_str()),
     );
     duplicates(
         cx,
         "ArtifactRule",
-        p.artifact_rules
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.as_str(), format!("artifact_rules[{i}]@ID"))),
+        "artifact_rules",
+        "ID",
+        p.artifact_rules.iter().map(|r| r.id.as_str()),
     );
     duplicates(
         cx,
         "file rule",
-        p.file_rules
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.as_str(), format!("file_rules[{i}]@ID"))),
+        "file_rules",
+        "ID",
+        p.file_rules.iter().map(|r| r.id.as_str()),
     );
     if !cx.schema_ran {
-        duplicates(
-            cx,
-            "Macro",
-            p.macros
-                .iter()
-                .enumerate()
-                .map(|(i, m)| (m.id.as_str(), format!("macros[{i}]@Id"))),
-        );
+        duplicates(cx, "Macro", "macros", "Id", p.macros.iter().map(|m| m.id.as_str()));
     }
 
     // Scenario values.

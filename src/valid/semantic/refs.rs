@@ -1,6 +1,6 @@
 //! Reference resolution (§3.2): every reference must name an existing item of the right kind.
 
-use std::collections::BTreeMap;
+use foldhash::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -35,7 +35,9 @@ pub fn macro_refs(app_ids: &str) -> Vec<&str> {
 
 pub fn check(cx: &mut Ctx<'_>) {
     let p = cx.p;
-    let rules: BTreeMap<&str, &FileRule> = p.file_rules.iter().rev().map(|r| (r.id.as_str(), r)).collect();
+    // Reversed so that the first rule with an ID wins; never iterated, so the map's order cannot
+    // reach the output.
+    let rules: HashMap<&str, &FileRule> = p.file_rules.iter().rev().map(|r| (r.id.as_str(), r)).collect();
     let signer_exists = |id: &Id| p.signers.iter().any(|s| s.id == *id);
 
     // RF001: signer references.
@@ -105,12 +107,13 @@ pub fn check(cx: &mut Ctx<'_>) {
         }
         // RF003
         for (j, id) in s.file_attrib_refs.iter().enumerate() {
-            let path = format!("signers[{i}].file_attrib_refs[{j}]@RuleID");
+            // Formatted only for a finding: there can be thousands of references.
+            let path = || format!("signers[{i}].file_attrib_refs[{j}]@RuleID");
             match rules.get(id.as_str()) {
-                None => cx.emit(Code::RF003, &path, format!("no FileAttrib has the ID `{id}`")),
+                None => cx.emit(Code::RF003, &path(), format!("no FileAttrib has the ID `{id}`")),
                 Some(r) if r.kind.action() != Action::Attribute => cx.emit_help(
                     Code::RF003,
-                    &path,
+                    &path(),
                     format!("`{id}` is {}, not a FileAttrib", kind_name(r)),
                     "a signer's FileAttribRef must name a <FileAttrib> (or <FileRule Type=\"Attribute\">)",
                 ),
@@ -134,16 +137,16 @@ pub fn check(cx: &mut Ctx<'_>) {
             let gp = group_path(i, g);
             // RF004
             for (j, id) in group.file_rules_ref.iter().enumerate() {
-                let path = format!("{gp}.file_rules_ref[{j}]@RuleID");
+                let path = || format!("{gp}.file_rules_ref[{j}]@RuleID");
                 match rules.get(id.as_str()) {
                     None => {
                         let hint =
                             crate::suggest::did_you_mean(id.as_str(), p.file_rules.iter().map(|r| r.id.as_str()));
-                        cx.emit(Code::RF004, &path, format!("no file rule has the ID `{id}`{hint}"));
+                        cx.emit(Code::RF004, &path(), format!("no file rule has the ID `{id}`{hint}"));
                     }
                     Some(r) if r.kind.action() == Action::Attribute => cx.emit_help(
                         Code::RF004,
-                        &path,
+                        &path(),
                         format!("`{id}` is a FileAttrib; FileRuleRef can name only Allow, Deny and FileRule"),
                         "reference FileAttribs from a Signer's <FileAttribRef>",
                     ),
@@ -263,7 +266,7 @@ pub fn check(cx: &mut Ctx<'_>) {
     }
 }
 
-fn except(cx: &mut Ctx<'_>, rules: &BTreeMap<&str, &FileRule>, path: &str, id: &Id, want: Action) {
+fn except(cx: &mut Ctx<'_>, rules: &HashMap<&str, &FileRule>, path: &str, id: &Id, want: Action) {
     let (code, noun) = match want {
         Action::Deny => (Code::RF005, "Deny"),
         _ => (Code::RF006, "Allow"),

@@ -1,6 +1,6 @@
 //! Unused and redundant items (§3.3).
 
-use std::collections::{BTreeSet, HashMap};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use super::{Ctx, group_path};
 use crate::model::{Action, FileRule, Id, OptionKind, PolicyType, SCENARIO_USER, Signer};
@@ -9,9 +9,9 @@ use crate::valid::codes::Code;
 pub fn check(cx: &mut Ctx<'_>) {
     let p = cx.p;
 
-    // Everything that refers to something.
-    let mut signer_refs: BTreeSet<&str> = BTreeSet::new();
-    let mut rule_refs: BTreeSet<&str> = BTreeSet::new();
+    // Everything that refers to something (sets only asked, never iterated).
+    let mut signer_refs: HashSet<&str> = HashSet::default();
+    let mut rule_refs: HashSet<&str> = HashSet::default();
     for s in &p.signing_scenarios {
         for g in s.groups() {
             signer_refs.extend(g.allowed.iter().map(|a| a.signer_id.as_str()));
@@ -30,17 +30,17 @@ pub fn check(cx: &mut Ctx<'_>) {
     for list in [&p.update_policy_signers, &p.supplemental_policy_signers, &p.ci_signers] {
         signer_refs.extend(list.iter().map(Id::as_str));
     }
-    let attrib_refs: BTreeSet<&str> = p
+    let attrib_refs: HashSet<&str> = p
         .signers
         .iter()
         .flat_map(|s| s.file_attrib_refs.iter().map(Id::as_str))
         .collect();
-    let eku_refs: BTreeSet<&str> = p
+    let eku_refs: HashSet<&str> = p
         .signers
         .iter()
         .flat_map(|s| s.cert_ekus.iter().map(|e| e.id.as_str()))
         .collect();
-    let macro_refs: BTreeSet<&str> = p
+    let macro_refs: HashSet<&str> = p
         .file_rules
         .iter()
         .filter_map(|r| r.app_ids.as_deref())
@@ -164,50 +164,86 @@ pub fn check(cx: &mut Ctx<'_>) {
 /// UN006: identical rules or signers under different IDs.
 fn redundant(cx: &mut Ctx<'_>) {
     let p = cx.p;
-    let rule_key = |r: &FileRule| {
-        let mut k = r.clone();
-        k.id = Id::default();
-        k.friendly_name = None;
-        k
-    };
-    let mut seen: HashMap<FileRule, usize> = HashMap::new();
+    // Keys borrow every field but the ID and the name, so that no rule is cloned. A new field
+    // must be added here too: the exhaustive patterns make that a compile error, not a missed
+    // duplicate.
+    fn rule_key(r: &FileRule) -> impl std::hash::Hash + Eq + '_ {
+        let FileRule {
+            kind,
+            id: _,
+            friendly_name: _,
+            file_name,
+            internal_name,
+            file_description,
+            product_name,
+            package_family_name,
+            package_version,
+            minimum_file_version,
+            maximum_file_version,
+            hash,
+            app_ids,
+            file_path,
+            hotpatch,
+        } = r;
+        (
+            (kind, file_name, internal_name, file_description, product_name),
+            (
+                package_family_name,
+                package_version,
+                minimum_file_version,
+                maximum_file_version,
+            ),
+            (hash, app_ids, file_path, hotpatch),
+        )
+    }
+    let mut seen = HashMap::with_capacity(p.file_rules.len());
     for (i, r) in p.file_rules.iter().enumerate() {
-        let k = rule_key(r);
-        match seen.get(&k) {
-            Some(&j) => {
-                let first = p.file_rules[j].id.clone();
-                cx.emit(
-                    Code::UN006,
-                    &format!("file_rules[{i}]"),
-                    format!("rule `{}` is identical to `{first}`", r.id),
-                );
-            }
-            None => {
-                seen.insert(k, i);
-            }
+        if let Some(&j) = seen.get(&rule_key(r)) {
+            let first: &FileRule = &p.file_rules[j];
+            cx.emit(
+                Code::UN006,
+                &format!("file_rules[{i}]"),
+                format!("rule `{}` is identical to `{}`", r.id, first.id),
+            );
+        } else {
+            seen.insert(rule_key(r), i);
         }
     }
-    let signer_key = |s: &Signer| {
-        let mut k = s.clone();
-        k.id = Id::default();
-        k.name = None;
-        k
-    };
-    let mut seen: HashMap<Signer, usize> = HashMap::new();
+    fn signer_key(s: &Signer) -> impl std::hash::Hash + Eq + '_ {
+        let Signer {
+            id: _,
+            name: _,
+            sign_time_after,
+            cert_root,
+            cert_ekus,
+            cert_issuer,
+            cert_publisher,
+            cert_oem_id,
+            file_attrib_refs,
+            artifact_rule_refs,
+        } = s;
+        (
+            sign_time_after,
+            cert_root,
+            cert_ekus,
+            cert_issuer,
+            cert_publisher,
+            cert_oem_id,
+            file_attrib_refs,
+            artifact_rule_refs,
+        )
+    }
+    let mut seen = HashMap::with_capacity(p.signers.len());
     for (i, s) in p.signers.iter().enumerate() {
-        let k = signer_key(s);
-        match seen.get(&k) {
-            Some(&j) => {
-                let first = p.signers[j].id.clone();
-                cx.emit(
-                    Code::UN006,
-                    &format!("signers[{i}]"),
-                    format!("Signer `{}` is identical to `{first}`", s.id),
-                );
-            }
-            None => {
-                seen.insert(k, i);
-            }
+        if let Some(&j) = seen.get(&signer_key(s)) {
+            let first: &Signer = &p.signers[j];
+            cx.emit(
+                Code::UN006,
+                &format!("signers[{i}]"),
+                format!("Signer `{}` is identical to `{}`", s.id, first.id),
+            );
+        } else {
+            seen.insert(signer_key(s), i);
         }
     }
 }
