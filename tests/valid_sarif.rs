@@ -13,7 +13,14 @@ use std::process::Command;
 const PACKAGE_URL: &str = "https://registry.npmjs.org/@microsoft/jest-sarif/-/jest-sarif-1.0.0-beta.0.tgz";
 const SCHEMA_IN_PACKAGE: &str = "package/lib/schemas/sarif-2.1.0-rtm.5.json";
 
+/// Fetched once per test binary: both tests need it, and two concurrent downloads and unpacks into
+/// one folder collide.
 fn schema() -> Option<PathBuf> {
+    static SCHEMA: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(fetch_schema).clone()
+}
+
+fn fetch_schema() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("CIPOLICY_SARIF_SCHEMA") {
         return Some(PathBuf::from(p));
     }
