@@ -30,7 +30,7 @@ fn hash_json_reproduces_expected_json() {
     for (key, e) in expected.as_object().unwrap() {
         let name = key.rsplit(':').next().unwrap();
         if key.starts_with("cert:") {
-            continue;
+            continue; // checked from `cipolicy hash out/pki` below
         }
         let f = files
             .iter()
@@ -141,4 +141,66 @@ fn scan_writes_xml_spec_and_json_summary() {
     assert_eq!(code, 2);
     assert!(stderr.contains("unknown level"), "{stderr}");
     let _ = std::fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn hash_json_reproduces_expected_certificates() {
+    let Some(dir) = common::fixtures() else { return };
+    let pki = dir.join("out/pki");
+    let (code, stdout, stderr) = cipolicy(&["hash", "--format", "json", pki.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let got: Value = serde_json::from_str(&stdout).unwrap();
+    let certs = got["certificates"].as_array().unwrap();
+    let expected: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let mut checked = 0;
+    for (key, e) in expected.as_object().unwrap() {
+        let Some(name) = key.strip_prefix("cert:") else {
+            continue;
+        };
+        let c = certs
+            .iter()
+            .find(|c| c["path"].as_str().unwrap().ends_with(&format!("/{name}.pem")))
+            .unwrap_or_else(|| panic!("{name}.pem missing from {stdout}"));
+        assert_eq!(c["subject_name"], e["subject"], "{name}");
+        assert_eq!(c["issuer_name"], e["issuer"], "{name}");
+        assert_eq!(c["tbs_hash"], e["tbs"], "{name}");
+        assert_eq!(c["tbs_sha256"], e["tbs_sha256"], "{name}");
+        assert_eq!(
+            c["ekus"].as_array().unwrap().len(),
+            e["eku"].as_array().unwrap().len(),
+            "{name}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 6, "{checked} certificates");
+}
+
+/// FilePath rules from this machine's paths would allow nothing on Windows: refused without
+/// --path-prefix (also as a fallback level), accepted with it.
+#[cfg(not(windows))]
+#[test]
+fn file_path_level_needs_a_windows_prefix() {
+    let Some(dir) = common::fixtures() else { return };
+    let out = dir.join("out");
+    let out = out.to_str().unwrap();
+    for args in [
+        &["scan", out, "--level", "FilePath", "-o", "-"][..],
+        &["scan", out, "--level", "Publisher", "--fallback", "FilePath", "-o", "-"][..],
+    ] {
+        let (code, _, stderr) = cipolicy(args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(stderr.contains("--path-prefix"), "{stderr}");
+    }
+    let (code, stdout, stderr) = cipolicy(&[
+        "scan",
+        out,
+        "--level",
+        "FilePath",
+        "--path-prefix",
+        "C:\\Program Files\\Fixtures",
+        "-o",
+        "-",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("FilePath=\"C:\\Program Files\\Fixtures\\"), "{stdout}");
 }

@@ -11,21 +11,6 @@ use std::process::Command;
 use cipolicy::scan::digest::DigestAlg;
 use cipolicy::scan::{FactOptions, FileFacts, Level, RuleOptions, WalkOptions, facts_from_bytes, run_scan};
 
-fn tool(name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join(name))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        if std::env::var_os("CI").is_some_and(|v| v == "true") {
-            panic!("{name} is required under CI=true (.ci/run installs it)");
-        }
-        eprintln!("NOTICE: {name} not installed; skipping osslsigncode cross-check");
-    }
-    found
-}
-
 fn tmpdir(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("cipolicy-ossl-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
@@ -112,7 +97,7 @@ fn check_against_signing(unsigned: &Path, dir: &Path, kp: &(PathBuf, PathBuf)) {
 #[test]
 fn fixture_digests_equal_osslsigncode_calculated_digests() {
     let Some(dir) = common::fixtures() else { return };
-    if tool("osslsigncode").is_none() {
+    if common::tool("osslsigncode").is_none() {
         return;
     }
     let mut checked = 0;
@@ -162,7 +147,7 @@ fn fixture_digests_equal_osslsigncode_calculated_digests() {
 #[test]
 fn unsigned_fixtures_signed_by_osslsigncode() {
     let Some(fixtures) = common::fixtures() else { return };
-    if tool("osslsigncode").is_none() || tool("openssl").is_none() {
+    if common::tool("osslsigncode").is_none() || common::tool("openssl").is_none() {
         return;
     }
     let dir = tmpdir("fixtures");
@@ -175,7 +160,7 @@ fn unsigned_fixtures_signed_by_osslsigncode() {
 
 #[test]
 fn generated_images_signed_by_osslsigncode() {
-    if tool("osslsigncode").is_none() || tool("openssl").is_none() {
+    if common::tool("osslsigncode").is_none() || common::tool("openssl").is_none() {
         return;
     }
     let dir = tmpdir("generated");
@@ -224,7 +209,7 @@ fn generated_images_signed_by_osslsigncode() {
 #[test]
 fn ecdsa_signature_falls_back_and_is_reported() {
     let Some(fixtures) = common::fixtures() else { return };
-    if tool("osslsigncode").is_none() || tool("openssl").is_none() {
+    if common::tool("osslsigncode").is_none() || common::tool("openssl").is_none() {
         return;
     }
     let dir = tmpdir("ecdsa");
@@ -257,7 +242,7 @@ fn ecdsa_signature_falls_back_and_is_reported() {
 #[test]
 fn nested_signatures_give_one_signer_each() {
     let Some(fixtures) = common::fixtures() else { return };
-    if tool("osslsigncode").is_none() || tool("openssl").is_none() {
+    if common::tool("osslsigncode").is_none() || common::tool("openssl").is_none() {
         return;
     }
     let dir = tmpdir("nested");
@@ -301,7 +286,7 @@ fn nested_signatures_give_one_signer_each() {
 #[test]
 fn msi_with_extended_signature_prehash_matches_osslsigncode() {
     let Some(fixtures) = common::fixtures() else { return };
-    if tool("osslsigncode").is_none() || tool("openssl").is_none() {
+    if common::tool("osslsigncode").is_none() || common::tool("openssl").is_none() {
         return;
     }
     let dir = tmpdir("msidse");

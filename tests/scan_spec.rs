@@ -314,6 +314,15 @@ fn scan_entries_build_deterministically() {
     assert!(!text.contains(dir.to_str().unwrap()));
     assert!(!text.contains("app.exe.tmp"));
     insta::assert_snapshot!("scan_entries_tools", text);
+    // `validate` and `diff` build the spec the same way, scans included.
+    let report = cipolicy::valid::validate_spec_file(&spec_abs, &Default::default());
+    assert!(!report.report.has_errors(), "{:?}", report.report.findings);
+    let same = Command::new(env!("CARGO_BIN_EXE_cipolicy"))
+        .current_dir(&dir)
+        .args(["diff", "tools.toml", only_xml(&a).to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(same.status.code(), Some(0), "{}", String::from_utf8_lossy(&same.stdout));
 }
 
 /// A file that cannot be read, or a folder that does not exist, fails the build: the policy

@@ -93,6 +93,9 @@ fn sign_then_verify_round_trip() {
     assert!(!out_file.exists());
     let out = sign(&["--force"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // What was forced is said.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("warning: --force overrides: option 6"), "{stderr}");
     let first = std::fs::read(&out_file).unwrap();
     let out = sign(&["--force"]);
     assert!(out.status.success());

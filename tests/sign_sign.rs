@@ -282,6 +282,13 @@ fn refuses_small_rsa_keys() {
     let msg = err.as_ref().unwrap_err().to_string();
     assert_eq!(refused(err), [Refusal::KeySize { bits: 1024 }]);
     insta::assert_snapshot!("sign_refuses_rsa_1024", msg);
+    // Windows would reject the signature, so --force does not override it.
+    let mut o = opts(&id, &policy);
+    o.force = true;
+    assert_eq!(
+        refused(sign::sign(&policy_bytes(), &o)),
+        [Refusal::KeySize { bits: 1024 }]
+    );
 }
 
 #[test]
@@ -313,10 +320,25 @@ fn refuses_non_rsa_certificates() {
     );
     insta::assert_snapshot!("sign_refuses_ec", msg);
     // And an EC private key is not read at all.
-    let e = sign::keys::load_private_key(&pki.read("ec.key"))
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("RSA"), "{e}");
+    let e = sign::keys::load_private_key(&pki.read("ec.key")).unwrap_err();
+    assert!(matches!(e, sign::KeyError::NotRsa(_)), "{e}");
+    // The CLI calls that a refusal (exit 1), not a bad input, with or without --force.
+    std::fs::write(pki.path("policy.cip"), policy_bytes()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cipolicy"))
+        .arg("sign")
+        .arg(pki.path("policy.cip"))
+        .arg("--cert")
+        .arg(pki.path("ec.pem"))
+        .arg("--key")
+        .arg(pki.path("ec.key"))
+        .arg("--force")
+        .arg("-o")
+        .arg(pki.path("ec.p7b"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only RSA"));
+    assert!(!pki.path("ec.p7b").exists());
 }
 
 #[test]

@@ -5,6 +5,8 @@
 //! schema that OASIS approved as SARIF 2.1.0), fetched at test time with `curl` from the
 //! registry into Cargo's test temp folder, or taken from `$CIPOLICY_SARIF_SCHEMA`. When it cannot
 //! be fetched the test is skipped with a notice, except under CI=true where it fails.
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -111,4 +113,35 @@ fn sarif_output_matches_the_sarif_2_1_0_schema() {
         (region["startLine"].as_u64(), region["startColumn"].as_u64()),
         (Some(41), Some(36))
     );
+}
+
+#[test]
+fn binary_findings_carry_byte_offsets_in_valid_sarif() {
+    let Some(schema_path) = schema() else { return };
+    let Some(corpus) = common::corpus() else { return };
+    let out = Command::new(env!("CARGO_BIN_EXE_cipolicy"))
+        .current_dir(&corpus)
+        .args([
+            "validate",
+            "--format",
+            "sarif",
+            "pairs/wdac-toolkit--wdacpolicy/test.bin",
+        ])
+        .output()
+        .unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let idx = boon::Compiler::new()
+        .compile(schema_path.to_str().unwrap(), &mut schemas)
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    if let Err(e) = schemas.validate(&sarif, idx) {
+        panic!("SARIF output does not match the schema:\n{e:#}");
+    }
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let hs001 = results.iter().find(|r| r["ruleId"] == "HS001").unwrap();
+    let loc = &hs001["locations"][0];
+    assert!(loc["physicalLocation"]["region"]["byteOffset"].as_u64().unwrap() > 0x40);
+    let logical = loc["logicalLocations"].as_array().unwrap();
+    assert!(logical[0]["fullyQualifiedName"].as_str().unwrap().ends_with("]@Hash"));
+    assert!(logical[1]["name"].as_str().unwrap().starts_with("FileRules["));
 }

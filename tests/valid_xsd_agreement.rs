@@ -22,23 +22,6 @@ use cipolicy::xml::tree::{self, Element};
 
 const XSD: &str = "schema/hotcakex/cipolicy.2026-08-21.7cbcc1f.xsd";
 
-/// xmllint, or `None` (skip) when it is not installed; under CI=true its absence fails.
-fn xmllint() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join("xmllint"))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none_or(|v| v != "true"),
-            "xmllint is required under CI=true (Debian package libxml2-utils)"
-        );
-        eprintln!("NOTICE: xmllint not installed; skipping the libxml2 agreement test");
-    }
-    found
-}
-
 struct Lint {
     exe: PathBuf,
     xsd: PathBuf,
@@ -68,7 +51,7 @@ impl Drop for TempDir {
 
 impl Lint {
     fn new(corpus: &Path) -> Option<Self> {
-        let exe = xmllint()?;
+        let exe = common::tool("xmllint")?;
         let dir = TempDir::new("xsd");
         let xsd_text = std::fs::read_to_string(corpus.join(XSD)).unwrap();
         let xsd = dir.0.join("cipolicy.xsd");

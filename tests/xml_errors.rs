@@ -66,3 +66,15 @@ fn error_positions_survive_utf16() {
     let e = xml::read(&le).unwrap_err();
     assert_eq!((e.span.line, e.span.column), (2, 14));
 }
+
+/// A hostile 100,000-character value is shown by its start and length, not echoed whole, and no
+/// "did you mean" is searched for it.
+#[test]
+fn long_values_are_not_echoed_whole() {
+    let long = "B".repeat(100_000);
+    let doc = format!(r#"<SiPolicy xmlns="urn:schemas-microsoft-com:sipolicy" PolicyType="{long}"/>"#);
+    let err = xml::read(doc.as_bytes()).expect_err("not a policy type");
+    let msg = err.to_string();
+    assert!(msg.len() < 400, "{} bytes", msg.len());
+    assert!(msg.contains("(100000 characters)"), "{msg}");
+}

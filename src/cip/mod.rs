@@ -23,6 +23,7 @@
 
 pub mod bin;
 pub mod error;
+mod located;
 mod lower;
 mod raise;
 pub mod reader;
@@ -31,6 +32,7 @@ pub mod sort;
 mod view;
 
 pub use error::{CompileError, CompileWarning, DecodeError, DecodeErrorKind};
+pub use located::{BinaryMap, BinarySpot};
 pub use sort::SortAlgorithm;
 pub use view::{binary_view, binary_view_with};
 
@@ -88,7 +90,23 @@ pub fn decompile(bytes: &[u8]) -> Result<Policy, DecodeError> {
 /// keys differs.
 pub fn decompile_with(bytes: &[u8], sort: SortAlgorithm) -> Result<Policy, DecodeError> {
     let bin = BinPolicy::read(&mut Reader::new(bytes))?;
-    raise::raise(&bin, sort).map_err(|e| DecodeError {
+    raise_bin(bytes, &bin, sort)
+}
+
+/// [`decompile`], plus where each part of the model is in `bytes`: the map is keyed by the
+/// returned model's paths (`file_rules[3]@Hash`), so a finding about the model can point at its
+/// bytes even though decompiling reorders file rules.
+pub fn decompile_located(bytes: &[u8]) -> Result<(Policy, BinaryMap), DecodeError> {
+    let sort = SortAlgorithm::default();
+    let mut r = Reader::with_trace(bytes);
+    let bin = BinPolicy::read(&mut r)?;
+    let policy = raise_bin(bytes, &bin, sort)?;
+    let map = located::build(&r.into_spans(), &bin, &policy, sort);
+    Ok((policy, map))
+}
+
+fn raise_bin(bytes: &[u8], bin: &BinPolicy, sort: SortAlgorithm) -> Result<Policy, DecodeError> {
+    raise::raise(bin, sort).map_err(|e| DecodeError {
         offset: structure_offset(bytes, &e.structure),
         structure: e.structure,
         kind: DecodeErrorKind::NotRepresentable(e.message),

@@ -68,7 +68,7 @@ pub(crate) fn raise_options(bits: u32) -> Result<(Vec<OptionKind>, bool), RaiseE
     Ok((out, bits & BIT_SUPPLEMENTAL != 0))
 }
 
-fn raise_setting(s: &BinSetting) -> Setting {
+pub(super) fn raise_setting(s: &BinSetting) -> Setting {
     Setting {
         provider: s.provider.clone(),
         key: s.key.clone(),
@@ -96,6 +96,28 @@ fn rule_key(r: &BinFileRule) -> RuleKey {
         .map(|s| (!s.is_empty()).then_some(s.as_str())),
         &r.hash,
     )
+}
+
+/// The binary index of each model file rule: model rule `j` is binary rule `rule_order(..)[j]`.
+pub(super) fn rule_order(b: &BinPolicy, algo: SortAlgorithm) -> Vec<usize> {
+    let keys: Vec<RuleKey> = b.file_rules.iter().map(rule_key).collect();
+    preimage_order(&keys, algo)
+}
+
+/// [`rule_order`] for artifact rules.
+pub(super) fn artifact_order(b: &BinPolicy, algo: SortAlgorithm) -> Vec<usize> {
+    let keys: Vec<_> = b
+        .artifact_rules
+        .iter()
+        .map(|a| {
+            artifact_key(
+                a,
+                (!a.name.is_empty()).then_some(&a.name),
+                some(&a.description).as_deref(),
+            )
+        })
+        .collect();
+    preimage_order(&keys, algo)
 }
 
 /// Binary → model.
@@ -162,9 +184,8 @@ pub fn raise(b: &BinPolicy, algo: SortAlgorithm) -> Result<Policy, RaiseError> {
             r.hotpatch.maximum_sequence = (max != u32::MAX).then_some(max);
         }
     }
-    let keys: Vec<RuleKey> = b.file_rules.iter().map(rule_key).collect();
     let mut slots: Vec<Option<FileRule>> = rules.into_iter().map(Some).collect();
-    let file_rules: Vec<FileRule> = preimage_order(&keys, algo)
+    let file_rules: Vec<FileRule> = rule_order(b, algo)
         .into_iter()
         .filter_map(|i| slots[i].take())
         .collect();
@@ -199,18 +220,7 @@ pub fn raise(b: &BinPolicy, algo: SortAlgorithm) -> Result<Policy, RaiseError> {
             hash: alg.map(|alg| (alg, HexBytes(a.hash.clone()))),
         }));
     }
-    let akeys: Vec<_> = b
-        .artifact_rules
-        .iter()
-        .map(|a| {
-            artifact_key(
-                a,
-                (!a.name.is_empty()).then_some(&a.name),
-                some(&a.description).as_deref(),
-            )
-        })
-        .collect();
-    let artifact_rules = preimage_order(&akeys, algo)
+    let artifact_rules = artifact_order(b, algo)
         .into_iter()
         .filter_map(|i| artifacts[i].take())
         .collect();
@@ -294,7 +304,9 @@ pub fn raise(b: &BinPolicy, algo: SortAlgorithm) -> Result<Policy, RaiseError> {
 
     // Scenarios.
     let scenario_ids = shared::scenario_ids(&values);
-    let group = |g: &BinSignerGroup| SignerGroup {
+    // The signers of a group; `rules` are indices into whichever table the group refers to
+    // (file rules for the three signer groups, artifact rules for the artifact signers).
+    let group = |g: &BinSignerGroup, rules: &[Id]| SignerGroup {
         allowed: g
             .allowed
             .iter()
@@ -311,7 +323,7 @@ pub fn raise(b: &BinPolicy, algo: SortAlgorithm) -> Result<Policy, RaiseError> {
                 except_allow_rules: d.exceptions.iter().map(|&i| rule_ids[i as usize].clone()).collect(),
             })
             .collect(),
-        file_rules_ref: g.rules.iter().map(|&i| rule_ids[i as usize].clone()).collect(),
+        file_rules_ref: g.rules.iter().map(|&i| rules[i as usize].clone()).collect(),
     };
     let mut signing_scenarios: Vec<SigningScenario> = b
         .scenarios
@@ -323,19 +335,14 @@ pub fn raise(b: &BinPolicy, algo: SortAlgorithm) -> Result<Policy, RaiseError> {
             m.minimum_hash_algorithm =
                 (s.minimum_hash_algorithm != DEFAULT_MINIMUM_HASH_ALGORITHM).then_some(s.minimum_hash_algorithm);
             let [p, t, ts] = &s.groups;
-            m.product_signers = group(p);
-            m.test_signers = group(t);
-            m.test_signing_signers = group(ts);
-            let a = group(&s.artifact_signers);
+            m.product_signers = group(p, &rule_ids);
+            m.test_signers = group(t, &rule_ids);
+            m.test_signing_signers = group(ts, &rule_ids);
+            let a = group(&s.artifact_signers, &artifact_ids);
             m.artifact_signers = ArtifactSignerGroup {
                 allowed: a.allowed,
                 denied: a.denied,
-                artifact_rules_ref: s
-                    .artifact_signers
-                    .rules
-                    .iter()
-                    .map(|&i| artifact_ids[i as usize].clone())
-                    .collect(),
+                artifact_rules_ref: a.file_rules_ref,
             };
             m
         })

@@ -89,9 +89,15 @@ pub fn run(a: Args) -> CmdResult {
     let xml_path = a.output.join(built.xml_file_name());
     let bin_path = a.output.join(built.binary_file_name());
     let text = xml::write(&built.policy);
-    for (path, bytes) in [(&xml_path, text.as_bytes()), (&bin_path, compiled.bytes.as_slice())] {
-        fsio::write_atomic(path, bytes)
-            .map_err(|e| CliError::input(format!("cannot write {}: {e}", path.display())))?;
+    // Both files or neither: a failed write or rename leaves the previous pair as it was.
+    fsio::write_all_atomic(&[(&xml_path, text.as_bytes()), (&bin_path, compiled.bytes.as_slice())]).map_err(|e| {
+        CliError::input(format!(
+            "cannot write {} and {}: {e}",
+            xml_path.display(),
+            bin_path.display()
+        ))
+    })?;
+    for path in [&xml_path, &bin_path] {
         println!("wrote {}", path.display());
     }
     Ok(ExitCode::SUCCESS)

@@ -74,6 +74,18 @@ pub fn load_policy(path: &Path) -> Result<Loaded, CliError> {
 
 /// Reads a binary policy, raw or CMS-signed.
 pub fn load_binary(path: &Path, bytes: &[u8]) -> Result<Loaded, CliError> {
+    if xml::looks_like_xml(bytes) {
+        return Err(CliError::input(format!(
+            "{}: this is SiPolicy XML, not a binary policy (`cipolicy compile` makes the binary)",
+            path.display()
+        )));
+    }
+    if is_spec(path) {
+        return Err(CliError::input(format!(
+            "{}: this is an allow-list spec, not a binary policy (`cipolicy build` makes the binary)",
+            path.display()
+        )));
+    }
     let unwrapped = cipolicy::sign::unwrap(bytes).map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
     let content = &unwrapped.content;
     let policy = cipolicy::cip::decompile(content)

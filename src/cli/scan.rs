@@ -58,7 +58,7 @@ pub struct Args {
     /// Leave out paths matching this glob (relative to the scan root); repeatable.
     #[arg(long, value_name = "GLOB")]
     omit: Vec<String>,
-    /// Output file (default: standard output).
+    /// Output file (default, or `-`: standard output).
     #[arg(short, long)]
     output: Option<PathBuf>,
     /// Output kind.
@@ -115,6 +115,17 @@ pub fn run(a: Args) -> CmdResult {
             Pca::Top => PcaChoice::Top,
         },
     };
+    // A FilePath rule holds the path Windows will see; a path on this machine (a Linux or a
+    // build agent's folder) would allow nothing there, so the Windows folder must be named.
+    let wants_path = std::iter::once(&a.level)
+        .chain(&a.fallback)
+        .any(|l| *l == Level::FilePath);
+    if wants_path && a.path_prefix.is_none() && !cfg!(windows) {
+        return Err(CliError::input(
+            "FilePath rules need --path-prefix, the Windows folder the scanned files will be in \
+             (e.g. --path-prefix 'C:\\Program Files\\App'): this machine's paths mean nothing to Windows",
+        ));
+    }
     let walk = WalkOptions {
         omit: a.omit,
         no_follow: a.no_follow,
@@ -138,13 +149,15 @@ pub fn run(a: Args) -> CmdResult {
             format!("{}{entries}", fragment_header(a.level, &a.fallback))
         }
     };
-    if let Some(out) = &a.output {
+    // `-o -` is standard output, as for `fmt` and `merge`.
+    let output = a.output.as_ref().filter(|o| o.as_os_str() != "-");
+    if let Some(out) = output {
         fsio::write_atomic(out, text.as_bytes())
             .map_err(|e| CliError::input(format!("cannot write {}: {e}", out.display())))?;
     }
     match a.format {
         Format::Human => {
-            if a.output.is_none() {
+            if output.is_none() {
                 print!("{text}");
             }
             eprintln!(
@@ -165,7 +178,7 @@ pub fn run(a: Args) -> CmdResult {
                 "file_rules": run.rules.rules.len(),
                 "signers": run.rules.signers.len(),
                 "summary": run.summary,
-                "output": if a.output.is_none() { Some(&text) } else { None },
+                "output": if output.is_none() { Some(&text) } else { None },
             });
             print_json(&v)?;
         }

@@ -74,6 +74,13 @@ pub fn run(a: Args) -> CmdResult {
         base: base.as_ref(),
         force: a.force,
     };
+    if a.force {
+        for r in sign::checks::pre_sign(&identity, policy.as_ref(), base.as_ref()) {
+            if r.overridable() {
+                eprintln!("warning: --force overrides: {r}");
+            }
+        }
+    }
     let signed = match sign::sign(&content, &opts) {
         Ok(s) => s,
         Err(e @ SignError::Refused(_)) => return Err(CliError::findings(e.to_string())),
@@ -147,7 +154,10 @@ pub fn load_related(path: &Path) -> Result<Policy, CliError> {
 
 fn load_identity(a: &Args) -> Result<SigningIdentity, CliError> {
     let chain: Vec<Vec<u8>> = a.chain.iter().map(|p| input::read_bytes(p)).collect::<Result<_, _>>()?;
-    let key_err = |e: sign::KeyError| CliError::input(e.to_string());
+    let key_err = |e: sign::KeyError| match e {
+        sign::KeyError::NotRsa(_) => CliError::findings(format!("refusing to sign: {e}")),
+        e => CliError::input(e.to_string()),
+    };
     if let Some(p12) = &a.pkcs12 {
         let bytes = input::read_bytes(p12)?;
         let password = pkcs12_password()?;

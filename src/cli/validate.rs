@@ -66,12 +66,7 @@ fn parse_target(s: &str) -> Result<Target, String> {
 }
 
 fn parse_now(s: &str) -> Result<SignTime, String> {
-    let full = if s.len() == 10 {
-        format!("{s}T00:00:00Z")
-    } else {
-        s.to_string()
-    };
-    full.parse().map_err(|e: cipolicy::model::SignTimeError| e.to_string())
+    cipolicy::sign::parse_sign_time(s).map_err(|e| e.to_string())
 }
 
 /// `SOURCE_DATE_EPOCH` (seconds since 1970) as a FILETIME.

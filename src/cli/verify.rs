@@ -22,7 +22,7 @@ pub struct Args {
     /// Trusted root certificate(s), PEM or DER.
     #[arg(long, num_args = 1..)]
     trust: Vec<PathBuf>,
-    /// Check certificate validity at this time (RFC 3339). Without it validity is not checked,
+    /// Check certificate validity at this time (RFC 3339, or a date: 2018-01-01). Without it validity is not checked,
     /// so the result never depends on the clock.
     #[arg(long)]
     time: Option<String>,
@@ -40,6 +40,18 @@ pub struct Args {
 
 pub fn run(a: Args) -> CmdResult {
     let bytes = input::read_bytes(&a.file)?;
+    if bytes.is_empty() {
+        return Err(CliError::input(format!(
+            "{}: the file is empty; expected a signed policy",
+            a.file.display()
+        )));
+    }
+    if cipolicy::xml::looks_like_xml(&bytes) {
+        return Err(CliError::input(format!(
+            "{}: this is SiPolicy XML; a signed policy is a binary (`cipolicy compile`, then `cipolicy sign`)",
+            a.file.display()
+        )));
+    }
     let mut trust = Vec::new();
     for t in &a.trust {
         let certs = ParsedCert::all_from_pem_or_der(&input::read_bytes(t)?)

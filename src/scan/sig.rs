@@ -134,6 +134,7 @@ impl SignatureFacts {
 
 /// A bag certificate with what chain building needs.
 struct BagCert {
+    der: Vec<u8>,
     facts: CertFacts,
     spki: Vec<u8>,
     subject: Vec<u8>,
@@ -158,6 +159,7 @@ fn bag_cert(c: &Certificate) -> Option<BagCert> {
         .flatten()
         .and_then(|(_, a)| a.key_identifier.map(|k| k.as_bytes().to_vec()));
     Some(BagCert {
+        der,
         facts,
         spki: tbs.subject_public_key_info().to_der().ok()?,
         subject: tbs.subject().to_der().ok()?,
@@ -168,12 +170,19 @@ fn bag_cert(c: &Certificate) -> Option<BagCert> {
     })
 }
 
+/// Longest chain followed. Real Authenticode chains have 2 to 4 certificates; the limit keeps a
+/// hostile bag (thousands of certificates whose names link in a ring) linear to walk.
+const MAX_CHAIN: usize = 16;
+
 /// Walks issuer links inside the bag from `leaf`, preferring a key-identifier match when several
-/// certificates share the issuer name (cross-certificates).
+/// certificates share the issuer name (cross-certificates). A certificate is used once, by
+/// position and by content (a bag may hold copies), so loops end.
 fn build_chain(bag: &[BagCert], leaf: usize) -> Vec<usize> {
     let mut chain = vec![leaf];
+    let mut used = vec![false; bag.len()];
+    used[leaf] = true;
     let mut cur = leaf;
-    while chain.len() <= bag.len() {
+    while chain.len() < MAX_CHAIN {
         let c = &bag[cur];
         if c.subject == c.issuer {
             break;
@@ -181,9 +190,8 @@ fn build_chain(bag: &[BagCert], leaf: usize) -> Vec<usize> {
         let candidates: Vec<usize> = (0..bag.len())
             // Raw DER first; the DN text too, since issuers re-encode names (PrintableString vs
             // UTF8String) and CryptoAPI matches them after normalisation.
-            .filter(|&i| {
-                !chain.contains(&i) && (bag[i].subject == c.issuer || bag[i].facts.subject_dn == c.facts.issuer_dn)
-            })
+            .filter(|&i| !used[i] && (bag[i].subject == c.issuer || bag[i].facts.subject_dn == c.facts.issuer_dn))
+            .filter(|&i| !chain.iter().any(|&j| bag[j].der == bag[i].der))
             .collect();
         let next = candidates
             .iter()
@@ -193,6 +201,7 @@ fn build_chain(bag: &[BagCert], leaf: usize) -> Vec<usize> {
         match next {
             Some(n) => {
                 chain.push(n);
+                used[n] = true;
                 cur = n;
             }
             None => break,

@@ -70,9 +70,13 @@ pub enum Refusal {
 
 impl Refusal {
     /// Whether `--force` may override it. A non-RSA certificate or a key that is not the
-    /// certificate's cannot give a signature that verifies, so forcing them is pointless.
+    /// certificate's cannot give a signature that verifies, and Windows rejects RSA keys of other
+    /// sizes, so forcing those would only produce a file no machine loads.
     pub fn overridable(&self) -> bool {
-        !matches!(self, Refusal::KeyNotRsa { .. } | Refusal::KeyMismatch)
+        !matches!(
+            self,
+            Refusal::KeyNotRsa { .. } | Refusal::KeySize { .. } | Refusal::KeyMismatch
+        )
     }
 }
 

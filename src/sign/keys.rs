@@ -42,6 +42,10 @@ pub enum KeyError {
     /// PKCS#12 failure.
     #[error("PKCS#12: {0}")]
     Pkcs12(String),
+    /// A readable key that Windows cannot use for a policy signature (not RSA): a refusal, not
+    /// a bad input.
+    #[error("private key: {0}: Windows accepts only RSA policy signatures")]
+    NotRsa(&'static str),
 }
 
 pub use super::pkcs12::load_pkcs12;
@@ -63,9 +67,7 @@ pub fn load_private_key(bytes: &[u8]) -> Result<PrivateKey, KeyError> {
             return PrivateKey::from_pkcs8_pem(text).map_err(|e| pkcs8_error("PKCS#8 PEM", e));
         }
         if text.contains("-----BEGIN EC PRIVATE KEY-----") {
-            return Err(KeyError::Key(
-                "an EC key: Windows accepts only RSA policy signatures".into(),
-            ));
+            return Err(KeyError::NotRsa("an EC key"));
         }
         return Err(KeyError::Key(
             "no PRIVATE KEY or RSA PRIVATE KEY block in the PEM file".into(),
@@ -84,7 +86,7 @@ const EC_PUBLIC_KEY_OID: &str = "1.2.840.10045.2.1";
 fn pkcs8_error(what: &str, e: impl std::fmt::Display) -> KeyError {
     let text = e.to_string();
     if text.contains(EC_PUBLIC_KEY_OID) {
-        KeyError::Key("an EC key: Windows accepts only RSA policy signatures".into())
+        KeyError::NotRsa("an EC key")
     } else {
         KeyError::Key(format!("{what}: {text}"))
     }

@@ -107,10 +107,20 @@ pub(crate) fn describe_name(der: &[u8]) -> String {
     }
 }
 
-/// Parses an RFC 3339 / xs:dateTime (`2018-01-01T00:00:00Z`; no zone means UTC) to seconds
-/// since 1970-01-01 UTC, for `--signing-time` and `--time`.
+/// Parses an RFC 3339 / xs:dateTime (`2018-01-01T00:00:00Z`; no zone means UTC) or a date
+/// (`2018-01-01`, midnight UTC), for `--signing-time`, `--time` and `validate --now`.
+pub fn parse_sign_time(text: &str) -> Result<crate::model::SignTime, crate::model::SignTimeError> {
+    let is_date = text.len() == 10 && text.bytes().filter(|&b| b == b'-').count() == 2;
+    if is_date {
+        format!("{text}T00:00:00Z").parse()
+    } else {
+        text.parse()
+    }
+}
+
+/// [`parse_sign_time`] as seconds since 1970-01-01 UTC.
 pub fn parse_time(text: &str) -> Result<i64, crate::model::SignTimeError> {
-    let t: crate::model::SignTime = text.parse()?;
+    let t = parse_sign_time(text)?;
     Ok(t.0.div_euclid(10_000_000) - 11_644_473_600)
 }
 

@@ -159,7 +159,7 @@ fn resolve_base(
         e.err(&loc, "a supplemental policy cannot be its own base", None);
         return None;
     }
-    let bytes = match std::fs::read(&path) {
+    let bytes = match crate::fsio::read_named(&path) {
         Ok(b) => b,
         Err(err) => {
             e.err(

@@ -125,25 +125,26 @@ impl Loader<'_> {
         if !self.done.insert(canonical.clone()) {
             return;
         }
-        let bytes = match std::fs::read(path) {
+        let is_xml = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xml"));
+        let is_toml = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
+        // Refused before reading: the file could be anything, `/dev/zero` included.
+        if !is_xml && !is_toml {
+            self.err_at(
+                via,
+                format!("cannot include {display}"),
+                Some("include other specs (.toml) or SiPolicy XML policies (.xml)".into()),
+            );
+            return;
+        }
+        let bytes = match crate::fsio::read_named(path) {
             Ok(b) => b,
             Err(e) => {
                 self.err_at(via, format!("cannot read included file {display}: {e}"), None);
                 return;
             }
         };
-        let is_xml = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xml"));
         if is_xml {
             self.include_xml(&display, &bytes, via);
-            return;
-        }
-        let is_toml = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
-        if !is_toml {
-            self.err_at(
-                via,
-                format!("cannot include {display}"),
-                Some("include other specs (.toml) or SiPolicy XML policies (.xml)".into()),
-            );
             return;
         }
         let text = match String::from_utf8(bytes) {

@@ -122,7 +122,22 @@ impl Built {
             })
             .collect();
         let safe = safe.trim_matches(|c| c == ' ' || c == '.');
-        format!("{}.xml", if safe.is_empty() { "policy" } else { safe })
+        // Windows reserves device names whatever the extension (`CON.xml` is the console).
+        let stem = safe
+            .split('.')
+            .next()
+            .unwrap_or_default()
+            .trim_end()
+            .to_ascii_uppercase();
+        let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+            || (stem.len() == 4
+                && (stem.starts_with("COM") || stem.starts_with("LPT"))
+                && stem.as_bytes()[3].is_ascii_digit());
+        match (safe.is_empty(), reserved) {
+            (true, _) => "policy.xml".to_string(),
+            (false, true) => format!("{safe}_.xml"),
+            (false, false) => format!("{safe}.xml"),
+        }
     }
 
     /// `{PolicyID}.cip`, or `SiPolicy.p7b` for the legacy single-policy format.
@@ -184,5 +199,30 @@ fn build(
     match emit::emit(&mut loaded, top, opts.xml) {
         Ok(policy) => Ok(Built { policy, name }),
         Err(errors) => Err(SpecErrors::normalised(errors)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file_name(name: &str) -> String {
+        Built {
+            policy: Policy::default(),
+            name: name.into(),
+        }
+        .xml_file_name()
+    }
+
+    #[test]
+    fn xml_file_names_are_safe_on_windows() {
+        assert_eq!(file_name("Contoso Base (v2)"), "Contoso Base (v2).xml");
+        assert_eq!(file_name("a/b\\c:d*e"), "a_b_c_d_e.xml");
+        assert_eq!(file_name(" .. "), "policy.xml");
+        assert_eq!(file_name("CON"), "CON_.xml");
+        assert_eq!(file_name("nul.policy"), "nul.policy_.xml");
+        assert_eq!(file_name("com7"), "com7_.xml");
+        assert_eq!(file_name("COMPANY"), "COMPANY.xml");
+        assert_eq!(file_name("LPT"), "LPT.xml");
     }
 }

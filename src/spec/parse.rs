@@ -672,7 +672,7 @@ fn read_signer(r: &mut Reader<'_, '_>, t: &Tab<'_, '_>) -> Option<SignerDef> {
     } else {
         let (p, span) = t.str(&mut r.cx, "cert")?;
         let path = r.dir.join(&p);
-        let bytes = match std::fs::read(&path) {
+        let bytes = match crate::fsio::read_named(&path) {
             Ok(b) => b,
             Err(e) => {
                 r.cx.err(span, format!("cannot read certificate {}: {e}", path.display()), None);

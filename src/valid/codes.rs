@@ -364,7 +364,7 @@ codes! {
     SN009: Error, Signing, false, "The --cert certificate satisfies none of the --previous policy's UpdatePolicySigners: Windows will not apply the update",
         "§3.12, §4.4 [S4]", Done;
     SN010: Error, Signing, false, "Signed file (.p7b) shape: SignedData v1, eContentType 1.3.6.1.4.1.311.79.1, one SignerInfo, digest, embedded chain",
-        "§4.3, §4.6.1, §3.12", Todo("checked by `cipolicy verify` (the sign module) for signed files; `validate` reads a signed file's policy but does not re-check its CMS envelope");
+        "§4.3, §4.6.1, §3.12", Done;
 
     // ---- Audit (`cipolicy audit`, security review; tests/ops_audit.rs has a trigger and a near miss per code) --
     AU001: Error, Audit, false, "Audit mode is on: nothing is blocked",

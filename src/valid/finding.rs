@@ -54,8 +54,13 @@ pub enum Location {
     Binary {
         /// Byte offset in the file.
         offset: u64,
-        /// The structure at that offset (`header`, `file rules[3]`, …).
+        /// The binary structure at that offset (`header.option flags`, `FileRules[12].Hash`,
+        /// `section 6: PolicyID`), as the decoder names it.
         section: String,
+        /// The model path the finding is about (`file_rules[29]@Hash`): decompiling reorders
+        /// file rules, so it can differ from the structure's index.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        path: Option<String>,
     },
     /// A part of the policy model, for inputs without positions (a model built in memory).
     Model {
@@ -91,7 +96,13 @@ impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Location::Text { line, column, .. } => write!(f, "{line}:{column}"),
-            Location::Binary { offset, section } => write!(f, "byte {offset:#x} ({section})"),
+            Location::Binary { offset, section, path } => {
+                write!(f, "byte {offset:#x} ({section}")?;
+                match path {
+                    Some(p) => write!(f, "; model {p})"),
+                    None => f.write_str(")"),
+                }
+            }
             Location::Model { path } => f.write_str(path),
             Location::Input => Ok(()),
         }

@@ -154,8 +154,9 @@ pub fn validate_xml(bytes: &[u8], opts: &Options) -> XmlValidation {
 }
 
 /// Validates a binary policy, raw (`.cip`) or CMS-signed (`.p7b`). `file_name` (the name the file
-/// is deployed under) enables the ID010 check. Findings about the policy carry model paths:
-/// the binary holds no IDs, so they name items by position (`file_rules[3]`).
+/// is deployed under) enables the ID010 check. Findings about the policy point at the bytes of
+/// the structure they are about (offset in the file, the decoder's structure name, and the model
+/// path, which names items by position since the binary holds no IDs: `file_rules[3]@Hash`).
 pub fn validate_binary(bytes: &[u8], file_name: Option<&str>, opts: &Options) -> Report {
     let unwrapped = match crate::sign::unwrap(bytes) {
         Ok(u) => u,
@@ -165,13 +166,14 @@ pub fn validate_binary(bytes: &[u8], file_name: Option<&str>, opts: &Options) ->
                 Location::Binary {
                     offset: 0,
                     section: "file".into(),
+                    path: None,
                 },
                 e.to_string(),
             );
             return Report::new(vec![f], true);
         }
     };
-    let policy = match crate::cip::decompile(&unwrapped.content) {
+    let (policy, map) = match crate::cip::decompile_located(&unwrapped.content) {
         Ok(p) => p,
         Err(e) => {
             let f = Finding::new(
@@ -179,6 +181,7 @@ pub fn validate_binary(bytes: &[u8], file_name: Option<&str>, opts: &Options) ->
                 Location::Binary {
                     offset: (unwrapped.content_offset + e.offset) as u64,
                     section: e.structure.clone(),
+                    path: None,
                 },
                 e.kind.to_string(),
             );
@@ -186,6 +189,9 @@ pub fn validate_binary(bytes: &[u8], file_name: Option<&str>, opts: &Options) ->
         }
     };
     let mut findings = model_checks(&policy, None, opts, false);
+    for f in &mut findings {
+        locate_in_binary(&mut f.location, &map, unwrapped.content_offset);
+    }
     if let Some(name) = file_name {
         let expected = match policy.policy_id {
             Some(id) if !policy.is_legacy() => format!("{id}.cip"),
@@ -202,7 +208,50 @@ pub fn validate_binary(bytes: &[u8], file_name: Option<&str>, opts: &Options) ->
             );
         }
     }
+    if unwrapped.cms.is_some() {
+        findings.extend(envelope_findings(bytes, &policy));
+    }
     Report::new(findings, false)
+}
+
+/// Turns a model path into the position of its structure in the file, when the decoder
+/// recorded it (or an enclosing structure).
+fn locate_in_binary(location: &mut Location, map: &crate::cip::BinaryMap, content_offset: usize) {
+    let Location::Model { path } = location else { return };
+    if let Some((_, spot)) = map.get(path) {
+        *location = Location::Binary {
+            offset: (content_offset + spot.offset) as u64,
+            section: spot.structure.clone(),
+            path: Some(std::mem::take(path)),
+        };
+    }
+}
+
+/// SN010: what Windows requires of a signed file's CMS envelope, as `cipolicy verify` checks it
+/// (SignedData v1, the policy content type, one SignerInfo, digest and signature, RSA key).
+/// Trust and signer-rule checks are left to `verify`, which is given the trust anchors.
+fn envelope_findings(bytes: &[u8], policy: &Policy) -> Vec<Finding> {
+    let opts = crate::sign::VerifyOptions {
+        policy: Some(policy),
+        ..Default::default()
+    };
+    let report = crate::sign::verify(bytes, &opts);
+    report
+        .failures()
+        .filter(|c| c.code.starts_with("cms.") || c.code.starts_with("signer."))
+        .map(|c| {
+            Finding::new(
+                Code::SN010,
+                Location::Binary {
+                    offset: 0,
+                    section: "CMS SignedData".into(),
+                    path: None,
+                },
+                format!("{}: {}", c.code, c.message),
+            )
+            .with_help("Windows refuses to load a signed policy whose envelope is wrong; `cipolicy verify` shows the full report")
+        })
+        .collect()
 }
 
 /// The result of validating an allow-list spec.
@@ -214,13 +263,14 @@ pub struct SpecValidation {
     pub text: Option<String>,
 }
 
-/// Validates an allow-list spec (TOML) by building it and checking the policy it describes.
-/// `[[scan]]` entries are not run (validation reads no other files than includes); a spec that
-/// needs them reports that as SP001.
+/// Validates an allow-list spec (TOML) by building it, as `cipolicy build` does (includes read,
+/// `[[scan]]` entries scanned), and checking the policy it describes.
 pub fn validate_spec_file(path: &Path, opts: &Options) -> SpecValidation {
+    // A scan's per-file notes (no rule at any level, unusable signature) are `build`'s to print.
+    let scanner = |r: &crate::spec::ScanRequest<'_>| crate::wiring::scan_folder(r, &|_| {});
     let build = crate::spec::BuildOptions {
         xml: Some(&crate::wiring::read_xml),
-        scanner: None,
+        scanner: Some(&scanner),
     };
     let text = std::fs::read_to_string(path).ok();
     match crate::spec::build_file(path, &build) {

@@ -39,6 +39,25 @@ fn underline(text: &str, offset: usize) -> std::ops::Range<usize> {
     offset..offset + end
 }
 
+/// Longest line shown as a snippet, in bytes.
+const MAX_SNIPPET_LINE: usize = 1024;
+
+/// Length in bytes of the line holding `offset`.
+fn line_len(text: &str, offset: usize) -> usize {
+    // Only as far as needed to know it is too long: a cost per finding bounded by the limit.
+    let offset = offset.min(text.len());
+    let b = text.as_bytes();
+    let before = offset.min(MAX_SNIPPET_LINE + 1);
+    let start = match b[offset - before..offset].iter().rposition(|&c| c == b'\n') {
+        Some(i) => offset - before + i + 1,
+        None if before == offset => 0,
+        None => return usize::MAX,
+    };
+    let after = &b[offset..b.len().min(offset + MAX_SNIPPET_LINE + 1)];
+    let end = after.iter().position(|&c| c == b'\n').unwrap_or(after.len());
+    offset + end - start
+}
+
 fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
@@ -64,17 +83,17 @@ pub fn human(inputs: &[Input<'_>]) -> String {
             .with_message(&f.message);
             let mut notes = Vec::new();
             match (&f.location, input.text) {
-                (Location::Text { offset, .. }, Some(text)) => {
+                (Location::Text { offset, .. }, Some(text)) if line_len(text, *offset) <= MAX_SNIPPET_LINE => {
                     d = d.with_labels(vec![
                         Label::primary((), underline(text, *offset)).with_message(info.title),
                     ]);
                 }
-                (Location::Text { line, column, .. }, None) => {
+                // No text, or a line too long to show for every finding on it (a document on
+                // one line with thousands of findings would print the line thousands of times).
+                (Location::Text { line, column, .. }, _) => {
                     notes.push(format!("at {}:{line}:{column}", input.name));
                 }
-                (Location::Binary { offset, section }, _) => {
-                    notes.push(format!("at {}: byte {offset:#x} ({section})", input.name))
-                }
+                (l @ Location::Binary { .. }, _) => notes.push(format!("at {}: {l}", input.name)),
                 (Location::Model { path }, _) => notes.push(format!("at {}: {path}", input.name)),
                 (Location::Input, _) => notes.push(format!("in {}", input.name)),
             }
@@ -215,8 +234,11 @@ pub fn sarif(inputs: &[Input<'_>]) -> Value {
                 Location::Text { path: Some(p), .. } | Location::Model { path: p } => {
                     location["logicalLocations"] = json!([{ "fullyQualifiedName": p }]);
                 }
-                Location::Binary { section, .. } => {
-                    location["logicalLocations"] = json!([{ "name": section }]);
+                Location::Binary { section, path, .. } => {
+                    // The model path (as for text inputs) first, then the binary structure.
+                    let mut logical: Vec<Value> = path.iter().map(|p| json!({ "fullyQualifiedName": p })).collect();
+                    logical.push(json!({ "name": section }));
+                    location["logicalLocations"] = json!(logical);
                 }
                 _ => {}
             }
@@ -261,6 +283,19 @@ mod tests {
         let v = t.find("1.2").unwrap();
         assert_eq!(&t[underline(t, v)], "1.2");
         assert_eq!(underline(t, 1000), t.len()..t.len());
+    }
+
+    #[test]
+    fn line_lengths() {
+        let t = "ab\ncde\n";
+        assert_eq!([0, 2, 3, 6, 7, 99].map(|o| line_len(t, o)), [2, 2, 3, 3, 0, 0]);
+        let long = format!("x\n{}\ny", "a".repeat(MAX_SNIPPET_LINE + 1));
+        for o in [2, 500, MAX_SNIPPET_LINE + 2] {
+            assert!(line_len(&long, o) > MAX_SNIPPET_LINE, "{o}");
+        }
+        assert_eq!(line_len(&long, long.len()), 1);
+        let edge = "a".repeat(MAX_SNIPPET_LINE);
+        assert_eq!(line_len(&edge, MAX_SNIPPET_LINE / 2), MAX_SNIPPET_LINE);
     }
 
     #[test]

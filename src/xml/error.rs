@@ -4,6 +4,16 @@ use std::fmt;
 
 pub use crate::text_pos::{LineIndex, Span, SpanCursor};
 
+/// A value as an error message shows it: whole when short, else its start and its length, so a
+/// hostile 100 MB attribute does not become a 100 MB message.
+pub(crate) fn shown(value: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 80;
+    match value.char_indices().nth(MAX) {
+        None => value.into(),
+        Some((cut, _)) => format!("{}… ({} characters)", &value[..cut], value.chars().count()).into(),
+    }
+}
+
 /// An XML document could not be read as a policy.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub struct XmlError {

@@ -7,7 +7,7 @@
 
 use std::str::FromStr;
 
-use super::error::XmlError;
+use super::error::{XmlError, shown};
 use super::source::{Path, SourceMap};
 use super::tree::{Attr, Element};
 use crate::model::*;
@@ -28,7 +28,7 @@ fn check_shape(el: &Element, attrs: &[&str], children: &[&str], singletons: &[&s
             };
             return Err(XmlError::new(
                 a.span,
-                format!("unknown attribute `{}` on <{}>{hint}", a.name, el.name),
+                format!("unknown attribute `{}` on <{}>{hint}", shown(&a.name), el.name),
             ));
         }
     }
@@ -89,7 +89,11 @@ where
     })
 }
 
-/// For a version with fewer than four numeric parts, suggests the padded form.
+/// For a version with fewer than four numeric parts, suggests the padded form. Such versions
+/// are refused on purpose, although the schema's pattern (unescaped dots) lets `1.1` through
+/// and .NET's `System.Version` parses it: .NET leaves the missing parts undefined (-1), so
+/// what ConfigCI compiles them to is not known, and a guessed version would break
+/// anti-rollback comparisons.
 fn version_hint(what: &str, text: &str) -> String {
     let parts: Vec<&str> = text.trim().split('.').collect();
     if what != "version"
@@ -104,7 +108,7 @@ fn version_hint(what: &str, text: &str) -> String {
     for _ in parts.len()..4 {
         padded.push_str(".0");
     }
-    format!(" (write it as `{padded}`)")
+    format!(" (write it as `{padded}`: missing parts are not guessed)")
 }
 
 fn parse_text<T: FromStr>(el: &Element, what: &str) -> Result<T, XmlError>
@@ -116,8 +120,9 @@ where
         XmlError::new(
             el.text_span,
             format!(
-                "<{}> `{t}` is not a valid {what}: {e}{}",
+                "<{}> `{}` is not a valid {what}: {e}{}",
                 el.name,
+                shown(t),
                 version_hint(what, t)
             ),
         )
@@ -218,7 +223,7 @@ impl Reader {
                     a.value_span,
                     format!(
                         "PolicyType `{}` is not one of `Base Policy`, `Supplemental Policy`, `AppID Tagging Policy`{}",
-                        a.value,
+                        shown(&a.value),
                         did_you_mean(&a.value, ["Base Policy", "Supplemental Policy", "AppID Tagging Policy"])
                     ),
                 )
@@ -405,7 +410,7 @@ impl Reader {
                         t.value_span,
                         format!(
                             "FileRule Type `{}` is not one of `Match`, `Exclude`, `Attribute`{}",
-                            t.value,
+                            shown(&t.value),
                             did_you_mean(&t.value, ["Match", "Exclude", "Attribute"])
                         ),
                     )
@@ -470,7 +475,7 @@ impl Reader {
             v => {
                 return Err(XmlError::new(
                     t.value_span,
-                    format!("ArtifactType `{v}` is not one of `CIM`, `Catalog`"),
+                    format!("ArtifactType `{}` is not one of `CIM`, `Catalog`", shown(v)),
                 ));
             }
         };
@@ -481,7 +486,7 @@ impl Reader {
             v => {
                 return Err(XmlError::new(
                     a.value_span,
-                    format!("Action `{v}` is not one of `Deny`, `Allow`"),
+                    format!("Action `{}` is not one of `Deny`, `Allow`", shown(v)),
                 ));
             }
         };
@@ -574,7 +579,8 @@ impl Reader {
                 return Err(XmlError::new(
                     ty.value_span,
                     format!(
-                        "CertRoot Type `{v}` is not one of `TBS`, `Wellknown`{}",
+                        "CertRoot Type `{}` is not one of `TBS`, `Wellknown`{}",
+                        shown(v),
                         did_you_mean(v, ["TBS", "Wellknown"])
                     ),
                 ));
@@ -610,7 +616,7 @@ impl Reader {
                 Some(a) => {
                     return Err(XmlError::new(
                         a.value_span,
-                        format!("CertEKU Condition `{}` is not `Except`", a.value),
+                        format!("CertEKU Condition `{}` is not `Except`", shown(&a.value)),
                     ));
                 }
             };
@@ -701,7 +707,10 @@ impl Reader {
                 Some(a) => Some(parse_bool(&a.value).ok_or_else(|| {
                     XmlError::new(
                         a.value_span,
-                        format!("EnforceDLL `{}` is not a boolean (`true`, `false`, `1`, `0`)", a.value),
+                        format!(
+                            "EnforceDLL `{}` is not a boolean (`true`, `false`, `1`, `0`)",
+                            shown(&a.value)
+                        ),
                     )
                 })?),
             };
@@ -826,7 +835,7 @@ impl Reader {
             "Boolean" => SettingValue::Boolean(parse_bool(&t.text).ok_or_else(|| {
                 XmlError::new(
                     t.text_span,
-                    format!("<Boolean> `{}` is not an xs:boolean; use `true` or `false` (lower case: ConfigCI rejects `True`)", t.text.trim()),
+                    format!("<Boolean> `{}` is not an xs:boolean; use `true` or `false` (lower case: ConfigCI rejects `True`)", shown(t.text.trim())),
                 )
             })?),
             "DWord" => SettingValue::DWord(parse_text::<Num<u32>>(t, "DWord")?.0),

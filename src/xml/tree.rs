@@ -229,13 +229,43 @@ fn utf8(bytes: &[u8]) -> Result<Cow<'_, str>, XmlError> {
         // `good` is valid UTF-8 by construction.
         let idx = LineIndex::new(std::str::from_utf8(good).unwrap_or_default());
         let span = idx.span(good.len());
+        let declared = declared_encoding(bytes);
         let hint = if bytes.len() > 1 && bytes.iter().skip(1).step_by(2).take(64).all(|b| *b == 0) {
-            " (this looks like UTF-16 without a byte-order mark; save it as UTF-8 or UTF-16 with a BOM)"
+            " (this looks like UTF-16 without a byte-order mark; save it as UTF-8 or UTF-16 with a BOM)".to_string()
+        } else if let Some(enc) = declared.filter(|e| !e.eq_ignore_ascii_case("utf-8")) {
+            format!(" (it declares encoding=\"{enc}\"; only UTF-8 and UTF-16 are read: save it as UTF-8)")
         } else {
-            ""
+            String::new()
         };
         XmlError::new(span, format!("the document is not valid UTF-8{hint}"))
     })
+}
+
+/// The `encoding` of the XML declaration, when there is one at the start.
+fn declared_encoding(bytes: &[u8]) -> Option<String> {
+    let head = &bytes[..bytes.len().min(200)];
+    let decl_end = head.windows(2).position(|w| w == b"?>")?;
+    let decl = std::str::from_utf8(&head[..decl_end]).ok()?.strip_prefix("<?xml")?;
+    let at = decl.find("encoding")? + "encoding".len();
+    let rest = decl[at..].trim_start().strip_prefix('=')?.trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let value = &rest[1..];
+    Some(value[..value.find(quote)?].to_string())
+}
+
+/// XML 1.0 allows no control character but tab, LF and CR (§2.2): a NUL or an ESC is not text,
+/// whatever a lenient parser makes of it.
+fn check_chars(text: &str) -> Result<(), XmlError> {
+    match text
+        .bytes()
+        .position(|b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+    {
+        None => Ok(()),
+        Some(at) => Err(XmlError::new(
+            LineIndex::new(text).span(at),
+            format!("control character U+{:04X} is not allowed in XML", text.as_bytes()[at]),
+        )),
+    }
 }
 
 /// Parses a document into its root element. DTDs are refused; only the predefined entities and
@@ -243,6 +273,7 @@ fn utf8(bytes: &[u8]) -> Result<Cow<'_, str>, XmlError> {
 pub fn parse(text: &str) -> Result<Element, XmlError> {
     // Errors are rare: they get a full line index; the positions of every element and attribute
     // come from a cursor that walks the text once.
+    check_chars(text)?;
     let err = |offset: usize, msg: String| XmlError::new(LineIndex::new(text).span(offset), msg);
     let mut pos = SpanCursor::new(text);
     let mut reader = NsReader::from_str(text);
@@ -418,7 +449,12 @@ fn read_attrs(
             Err(error) => {
                 let msg = match error {
                     quick_xml::events::attributes::AttrError::Duplicated(..) => {
-                        "duplicate attribute: an attribute may appear only once per element".to_string()
+                        let name: String = text[name_off..]
+                            .chars()
+                            .take_while(|c| !c.is_whitespace() && *c != '=')
+                            .take(64)
+                            .collect();
+                        format!("duplicate attribute `{name}`: an attribute may appear only once per element")
                     }
                     other => format!("malformed attribute: {other}"),
                 };

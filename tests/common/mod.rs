@@ -85,3 +85,23 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// An external tool on `PATH` that a test cross-checks against, or `None` (after a notice, so
+/// the test skips visibly) when it is missing; under `CI=true` a missing tool fails the test,
+/// since `.ci/run` installs them all.
+#[allow(dead_code)]
+pub fn tool(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none_or(|v| v != "true"),
+            "{name} is required under CI=true (.ci/run installs it)"
+        );
+        eprintln!("NOTICE: {name} not installed; skipping a test that needs it");
+    }
+    found
+}
