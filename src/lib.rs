@@ -22,6 +22,7 @@ pub mod scan;
 pub mod sign;
 pub mod spec;
 pub mod suggest;
+pub mod text_pos;
 pub mod valid;
 pub mod wiring;
 pub mod xml;

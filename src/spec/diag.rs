@@ -7,6 +7,8 @@
 use std::fmt;
 use std::ops::Range;
 
+use crate::text_pos::{LineStarts, floor_char_boundary};
+
 /// One problem found in a spec (or in a file a spec names).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct Diagnostic {
@@ -32,50 +34,34 @@ pub struct SourceText {
     pub file: String,
     /// The text.
     pub text: String,
-    starts: Vec<usize>,
+    starts: LineStarts,
 }
 
 impl SourceText {
     /// Indexes `text`.
     pub fn new(file: impl Into<String>, text: impl Into<String>) -> Self {
         let text = text.into();
-        let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
         SourceText {
             file: file.into(),
+            starts: LineStarts::new(&text),
             text,
-            starts,
         }
     }
 
     /// A diagnostic about the bytes `span` of this text.
     pub fn diag(&self, span: Range<usize>, message: impl Into<String>, help: Option<String>) -> Diagnostic {
-        let clamp = |mut o: usize| {
-            o = o.min(self.text.len());
-            while !self.text.is_char_boundary(o) {
-                o -= 1;
-            }
-            o
-        };
-        let start = clamp(span.start);
-        let end = clamp(span.end.max(span.start));
-        let line = self.starts.partition_point(|&s| s <= start) - 1;
-        let line_start = self.starts[line];
-        let line_end = self.text[line_start..]
-            .find('\n')
-            .map_or(self.text.len(), |i| line_start + i);
-        let column = self.text[line_start..start].chars().count() + 1;
-        let line_text = self.text[line_start..line_end].trim_end_matches('\r').to_string();
-        let width = self.text[start..end.min(line_end).max(start)].chars().count().max(1);
+        let at = self.starts.span(&self.text, span.start);
+        let end = floor_char_boundary(&self.text, span.end.max(span.start));
+        let line = self.starts.line_range(&self.text, at.line as usize - 1);
+        let line_text = self.text[line.clone()].trim_end_matches('\r').to_string();
+        let width = self.text[at.offset..end.min(line.end).max(at.offset)]
+            .chars()
+            .count()
+            .max(1);
         Diagnostic {
             file: self.file.clone(),
-            line: line as u32 + 1,
-            column: column as u32,
+            line: at.line,
+            column: at.column,
             message: message.into(),
             help,
             snippet: (!self.text.is_empty()).then_some((line_text, width as u32)),

@@ -196,18 +196,13 @@ fn redundant(cx: &mut Ctx<'_>) {
             (hash, app_ids, file_path, hotpatch),
         )
     }
-    let mut seen = HashMap::with_capacity(p.file_rules.len());
-    for (i, r) in p.file_rules.iter().enumerate() {
-        if let Some(&j) = seen.get(&rule_key(r)) {
-            let first: &FileRule = &p.file_rules[j];
-            cx.emit(
-                Code::UN006,
-                &format!("file_rules[{i}]"),
-                format!("rule `{}` is identical to `{}`", r.id, first.id),
-            );
-        } else {
-            seen.insert(rule_key(r), i);
-        }
+    let firsts = first_of_equals(&p.file_rules, rule_key);
+    for (i, j) in firsts.into_iter().enumerate().filter(|(i, j)| i != j) {
+        cx.emit(
+            Code::UN006,
+            &format!("file_rules[{i}]"),
+            format!("rule `{}` is identical to `{}`", p.file_rules[i].id, p.file_rules[j].id),
+        );
     }
     fn signer_key(s: &Signer) -> impl std::hash::Hash + Eq + '_ {
         let Signer {
@@ -233,17 +228,23 @@ fn redundant(cx: &mut Ctx<'_>) {
             artifact_rule_refs,
         )
     }
-    let mut seen = HashMap::with_capacity(p.signers.len());
-    for (i, s) in p.signers.iter().enumerate() {
-        if let Some(&j) = seen.get(&signer_key(s)) {
-            let first: &Signer = &p.signers[j];
-            cx.emit(
-                Code::UN006,
-                &format!("signers[{i}]"),
-                format!("Signer `{}` is identical to `{}`", s.id, first.id),
-            );
-        } else {
-            seen.insert(signer_key(s), i);
-        }
+    let firsts = first_of_equals(&p.signers, signer_key);
+    for (i, j) in firsts.into_iter().enumerate().filter(|(i, j)| i != j) {
+        cx.emit(
+            Code::UN006,
+            &format!("signers[{i}]"),
+            format!("Signer `{}` is identical to `{}`", p.signers[i].id, p.signers[j].id),
+        );
     }
+}
+
+/// For each item, the index of the first item with an equal key (its own index when it is the
+/// first). The map is only asked, never iterated, so its order cannot reach the output.
+fn first_of_equals<'a, T, K: std::hash::Hash + Eq>(items: &'a [T], key: impl Fn(&'a T) -> K) -> Vec<usize> {
+    let mut seen = HashMap::with_capacity(items.len());
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, t)| *seen.entry(key(t)).or_insert(i))
+        .collect()
 }
