@@ -10,7 +10,7 @@
 use super::bin::*;
 use super::lower::artifact_key;
 use super::shared::{self, MacroTable, SettingsBack};
-use super::sort::{RuleKey, SortAlgorithm, preimage_order};
+use super::sort::{RuleKey, SortAlgorithm, preimage_order, setting_key};
 use crate::model::{
     AllowedSigner, AppIdTags, ArtifactAction, ArtifactHashAlg, ArtifactRule, ArtifactSignerGroup, ArtifactType,
     BIT_ALWAYS, BIT_SUPPLEMENTAL, CertEku, CertRoot, DEFAULT_MINIMUM_HASH_ALGORITHM, DeniedSigner, Eku, EkuCondition,
@@ -32,6 +32,24 @@ fn err(structure: &str, message: String) -> RaiseError {
     RaiseError {
         structure: structure.to_string(),
         message,
+    }
+}
+
+/// Refuses a table whose sort keys go down somewhere: every compiler (ConvertFrom-CIPolicy and
+/// this one) writes file rules, artifact rules and settings sorted, and a model has no way to ask
+/// for another order, so no model compiles back to such a binary. `what` names the table in
+/// messages, `item` as the reader names its elements.
+fn check_sorted<K: Ord>(keys: &[K], what: &str, item: &str) -> Result<(), RaiseError> {
+    match keys.windows(2).position(|w| w[0] > w[1]) {
+        Some(i) => Err(err(
+            &format!("{item}[{}]", i + 1),
+            format!(
+                "{what} are not in sorted order (entry {} sorts before entry {i}), which no compiler writes and \
+                 a policy cannot express",
+                i + 1
+            ),
+        )),
+        None => Ok(()),
     }
 }
 
@@ -163,6 +181,7 @@ pub fn raise(b: &BinPolicy, algo: SortAlgorithm) -> Result<Policy, RaiseError> {
         }
     }
     let keys: Vec<RuleKey> = b.file_rules.iter().map(rule_key).collect();
+    check_sorted(&keys, "file rules", "FileRules")?;
     let mut slots: Vec<Option<FileRule>> = rules.into_iter().map(Some).collect();
     let file_rules: Vec<FileRule> = preimage_order(&keys, algo)
         .into_iter()
@@ -210,6 +229,7 @@ pub fn raise(b: &BinPolicy, algo: SortAlgorithm) -> Result<Policy, RaiseError> {
             )
         })
         .collect();
+    check_sorted(&akeys, "artifact rules", "section 10: ArtifactRules")?;
     let artifact_rules = preimage_order(&akeys, algo)
         .into_iter()
         .filter_map(|i| artifacts[i].take())
@@ -273,6 +293,12 @@ pub fn raise(b: &BinPolicy, algo: SortAlgorithm) -> Result<Policy, RaiseError> {
     // Settings back into options / AppIDTags / the AppID Tagging type.
     let values: Vec<u8> = b.scenarios.iter().map(|s| s.value).collect();
     let tag_at = shared::tag_scenario(&values);
+    let setting_keys: Vec<_> = b
+        .settings
+        .iter()
+        .map(|s| setting_key(&s.provider, &s.key, &s.value_name))
+        .collect();
+    check_sorted(&setting_keys, "settings", "Settings")?;
     let SettingsBack {
         mut explicit,
         cert_remapping,
