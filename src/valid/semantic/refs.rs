@@ -1,6 +1,6 @@
 //! Reference resolution (§3.2): every reference must name an existing item of the right kind.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -33,10 +33,30 @@ pub fn macro_refs(app_ids: &str) -> Vec<&str> {
         .collect()
 }
 
+/// How many unresolved references get a "did you mean": each hint compares the ID with every ID
+/// of its kind, and hints for all of thousands of broken references would be quadratic.
+const MAX_HINTS: usize = 64;
+
+/// A "did you mean" while `left` lasts.
+fn hint<'a>(left: &mut usize, id: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    if *left == 0 {
+        return String::new();
+    }
+    *left -= 1;
+    crate::suggest::did_you_mean(id, candidates)
+}
+
 pub fn check(cx: &mut Ctx<'_>) {
     let p = cx.p;
     let rules: BTreeMap<&str, &FileRule> = p.file_rules.iter().rev().map(|r| (r.id.as_str(), r)).collect();
-    let signer_exists = |id: &Id| p.signers.iter().any(|s| s.id == *id);
+    // Sets, not scans: a reference per rule against every signer would be quadratic.
+    let signer_ids: BTreeSet<&str> = p.signers.iter().map(|s| s.id.as_str()).collect();
+    let eku_ids: BTreeSet<&str> = p.ekus.iter().map(|e| e.id.as_str()).collect();
+    let artifact_ids: BTreeSet<&str> = p.artifact_rules.iter().map(|a| a.id.as_str()).collect();
+    let scenario_ids: BTreeSet<&str> = p.signing_scenarios.iter().map(|s| s.id.as_str()).collect();
+    let macro_ids: BTreeSet<&str> = p.macros.iter().map(|m| m.id.as_str()).collect();
+    let signer_exists = |id: &Id| signer_ids.contains(id.as_str());
+    let mut hints = MAX_HINTS;
 
     // RF001: signer references.
     let mut signer_refs: Vec<(String, &Id)> = Vec::new();
@@ -86,7 +106,7 @@ pub fn check(cx: &mut Ctx<'_>) {
     }
     for (path, id) in signer_refs {
         if !signer_exists(id) {
-            let hint = crate::suggest::did_you_mean(id.as_str(), p.signers.iter().map(|s| s.id.as_str()));
+            let hint = hint(&mut hints, id.as_str(), p.signers.iter().map(|s| s.id.as_str()));
             cx.emit(Code::RF001, &path, format!("no Signer has the ID `{id}`{hint}"));
         }
     }
@@ -94,8 +114,8 @@ pub fn check(cx: &mut Ctx<'_>) {
     for (i, s) in p.signers.iter().enumerate() {
         // RF002
         for (j, e) in s.cert_ekus.iter().enumerate() {
-            if !p.ekus.iter().any(|k| k.id == e.id) {
-                let hint = crate::suggest::did_you_mean(e.id.as_str(), p.ekus.iter().map(|k| k.id.as_str()));
+            if !eku_ids.contains(e.id.as_str()) {
+                let hint = hint(&mut hints, e.id.as_str(), p.ekus.iter().map(|k| k.id.as_str()));
                 cx.emit(
                     Code::RF002,
                     &format!("signers[{i}].cert_ekus[{j}]@ID"),
@@ -119,7 +139,7 @@ pub fn check(cx: &mut Ctx<'_>) {
         }
         // RF009
         for (j, id) in s.artifact_rule_refs.iter().enumerate() {
-            if !p.artifact_rules.iter().any(|a| a.id == *id) {
+            if !artifact_ids.contains(id.as_str()) {
                 cx.emit(
                     Code::RF009,
                     &format!("signers[{i}].artifact_rule_refs[{j}]@RuleID"),
@@ -137,8 +157,7 @@ pub fn check(cx: &mut Ctx<'_>) {
                 let path = format!("{gp}.file_rules_ref[{j}]@RuleID");
                 match rules.get(id.as_str()) {
                     None => {
-                        let hint =
-                            crate::suggest::did_you_mean(id.as_str(), p.file_rules.iter().map(|r| r.id.as_str()));
+                        let hint = hint(&mut hints, id.as_str(), p.file_rules.iter().map(|r| r.id.as_str()));
                         cx.emit(Code::RF004, &path, format!("no file rule has the ID `{id}`{hint}"));
                     }
                     Some(r) if r.kind.action() == Action::Attribute => cx.emit_help(
@@ -167,7 +186,7 @@ pub fn check(cx: &mut Ctx<'_>) {
         }
         let ap = format!("signing_scenarios[{i}].artifact_signers");
         for (j, id) in s.artifact_signers.artifact_rules_ref.iter().enumerate() {
-            if !p.artifact_rules.iter().any(|a| a.id == *id) {
+            if !artifact_ids.contains(id.as_str()) {
                 cx.emit(
                     Code::RF009,
                     &format!("{ap}.artifact_rules_ref[{j}]@RuleID"),
@@ -177,7 +196,7 @@ pub fn check(cx: &mut Ctx<'_>) {
         }
         // RF007
         for id in &s.inherited_scenarios {
-            if !p.signing_scenarios.iter().any(|t| t.id == *id) {
+            if !scenario_ids.contains(id.as_str()) {
                 cx.emit(
                     Code::RF007,
                     &format!("signing_scenarios[{i}]@InheritedScenarios"),
@@ -221,7 +240,7 @@ pub fn check(cx: &mut Ctx<'_>) {
                 );
             }
             for id in macro_refs(app_ids) {
-                if !p.macros.iter().any(|m| m.id == id) {
+                if !macro_ids.contains(id) {
                     cx.emit(Code::RF010, &path, format!("no Macro has the Id `{id}`"));
                 }
             }
