@@ -267,3 +267,80 @@ fn tables_out_of_sorted_order_are_refused() {
         assert!(cip::info(&bytes).is_ok(), "{what}");
     }
 }
+
+#[test]
+fn references_to_rules_of_the_wrong_kind_are_refused() {
+    // Regression (fuzz, cip_decompile): a signer's FileAttribRef naming an Allow rule decoded to
+    // a model that does not compile. Each such reference is refused where it is, naming both kinds.
+    use cipolicy::cip::bin::BinRuleType;
+    let text = std::fs::read_to_string(format!("{}/testdata/valid/good-base.xml", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let base = bin_of(&text);
+    let first = |kind: BinRuleType| base.file_rules.iter().position(|r| r.kind == kind).unwrap() as u32;
+    let (allow, deny) = (first(BinRuleType::Allow), first(BinRuleType::Deny));
+    type Break = Box<dyn Fn(&mut BinPolicy) -> bool>;
+    let cases: Vec<(&str, Break, &str)> = vec![
+        (
+            "FileAttribRef",
+            Box::new(move |b| {
+                let s = b.signers.iter_mut().find(|s| !s.file_attrib_refs.is_empty());
+                s.map(|s| s.file_attrib_refs[0] = allow).is_some()
+            }),
+            "a signer's FileAttribRef names file rule",
+        ),
+        (
+            "ExceptDenyRule",
+            Box::new(move |b| {
+                let r = b
+                    .scenarios
+                    .iter_mut()
+                    .flat_map(|s| s.groups.iter_mut())
+                    .flat_map(|g| g.allowed.iter_mut());
+                r.filter(|a| !a.exceptions.is_empty())
+                    .map(|a| a.exceptions[0] = allow)
+                    .count()
+                    > 0
+            }),
+            "an ExceptDenyRule names file rule",
+        ),
+        (
+            "ExceptAllowRule",
+            Box::new(move |b| {
+                let r = b
+                    .scenarios
+                    .iter_mut()
+                    .flat_map(|s| s.groups.iter_mut())
+                    .flat_map(|g| g.denied.iter_mut());
+                r.filter(|d| !d.exceptions.is_empty())
+                    .map(|d| d.exceptions[0] = deny)
+                    .count()
+                    > 0
+            }),
+            "an ExceptAllowRule names file rule",
+        ),
+        (
+            "RequireHotpatchID",
+            Box::new(move |b| {
+                let h = b.file_rules.iter_mut().find_map(|r| r.hotpatch.as_mut());
+                h.map(|h| h.target = deny).is_some()
+            }),
+            "a RequireHotpatchID names file rule",
+        ),
+    ];
+    for (what, breaks, message) in cases {
+        let mut bin = base.clone();
+        assert!(breaks(&mut bin), "{what}: good-base.xml has one");
+        let bytes = bin.encode();
+        let e = cip::decompile(&bytes).unwrap_err();
+        assert!(
+            matches!(e.kind, cip::DecodeErrorKind::NotRepresentable(_)),
+            "{what}: {e}"
+        );
+        assert!(e.to_string().contains(message), "{what}: {e}");
+        assert!(e.offset > 0, "{what}: {e}");
+        assert!(
+            cip::locate(&bytes, e.offset).starts_with(&e.structure),
+            "{what}: {e} at {}",
+            cip::locate(&bytes, e.offset)
+        );
+    }
+}

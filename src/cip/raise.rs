@@ -53,6 +53,70 @@ fn check_sorted<K: Ord>(keys: &[K], what: &str, item: &str) -> Result<(), RaiseE
     }
 }
 
+/// Refuses references to file rules of a kind the compiler refuses them to name (a FileAttribRef
+/// to an Allow rule, an ExceptDenyRule to an Allow rule, a hot-patch to a Deny rule, …): a model
+/// can hold them, but none that does compiles, so no policy compiles to such a binary.
+fn check_rule_kinds(b: &BinPolicy) -> Result<(), RaiseError> {
+    let name = |k: BinRuleType| match k {
+        BinRuleType::Deny => "a Deny rule",
+        BinRuleType::Allow => "an Allow rule",
+        BinRuleType::FileAttrib => "a FileAttrib",
+    };
+    let want = |i: u32, kind: BinRuleType, structure: &dyn Fn() -> String, what: &str| {
+        let found = b.file_rules[i as usize].kind;
+        if found == kind {
+            return Ok(());
+        }
+        Err(err(
+            &structure(),
+            format!(
+                "{what} names file rule {i}, which is {} rather than {}",
+                name(found),
+                name(kind)
+            ),
+        ))
+    };
+    for (si, s) in b.signers.iter().enumerate() {
+        for &i in &s.file_attrib_refs {
+            let at = || format!("Signers[{si}].FileAttribRef");
+            want(i, BinRuleType::FileAttrib, &at, "a signer's FileAttribRef")?;
+        }
+    }
+    for (ci, sc) in b.scenarios.iter().enumerate() {
+        let [p, t, ts] = &sc.groups;
+        let groups = [
+            ("", "ProductSigners", p),
+            ("", "TestSigners", t),
+            ("", "TestSigningSigners", ts),
+            ("section 10: ", "ArtifactSigners", &sc.artifact_signers),
+        ];
+        for (section, group, g) in groups {
+            for (list, refs, kind, what) in [
+                ("AllowedSigners", &g.allowed, BinRuleType::Deny, "an ExceptDenyRule"),
+                ("DeniedSigners", &g.denied, BinRuleType::Allow, "an ExceptAllowRule"),
+            ] {
+                for (j, r) in refs.iter().enumerate() {
+                    for &i in &r.exceptions {
+                        let at = || format!("{section}SigningScenarios[{ci}].{group}.{list}[{j}].Except");
+                        want(i, kind, &at, what)?;
+                    }
+                }
+            }
+        }
+    }
+    let hotpatched = b
+        .file_rules
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.hotpatch.map(|h| (i, h)));
+    for (k, (i, h)) in hotpatched.enumerate() {
+        let at = || format!("section 9: HotpatchEntries[{k}]");
+        want(i as u32, BinRuleType::Allow, &at, "a hot-patch entry")?;
+        want(h.target, BinRuleType::Allow, &at, "a RequireHotpatchID")?;
+    }
+    Ok(())
+}
+
 fn some(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
@@ -130,6 +194,7 @@ pub fn raise(b: &BinPolicy, algo: SortAlgorithm) -> Result<Policy, RaiseError> {
         ));
     }
     let v = b.format_version;
+    check_rule_kinds(b)?;
 
     // File rules: IDs by binary position; model order = the sort's preimage.
     let rule_ids = shared::file_rule_ids(b.file_rules.iter().map(|r| r.kind as u32));
