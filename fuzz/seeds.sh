@@ -9,8 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 C=fuzz/corpus
 mkdir -p "$C"/{cip_decompile,cms_unwrap,xml_read,spec_build,scan_pe,scan_msi,scan_script}
-cargo build --release --quiet --bin cipolicy --example gen_pe_tree
-BIN=target/release/cipolicy
+# A debug build: the seeds are small, and it is the build the tests already made.
+cargo build --quiet --bin cipolicy --example gen_pe_tree
+BIN=target/debug/cipolicy
 
 # XML: every policy in testdata (valid and malformed).
 find testdata -name '*.xml' -print0 | while IFS= read -r -d '' f; do
@@ -44,7 +45,7 @@ if command -v openssl >/dev/null; then
 fi
 
 # PE images: small generated ones (the last byte picks the name, so they are used as they are).
-target/release/examples/gen_pe_tree "$C/scan_pe/gen" 24 0 >/dev/null
+target/debug/examples/gen_pe_tree "$C/scan_pe/gen" 24 0 >/dev/null
 find "$C/scan_pe/gen" -type f -exec mv {} "$C/scan_pe/" \;
 rm -rf "$C/scan_pe/gen"
 

@@ -152,7 +152,20 @@ fn densest_structures_stay_within_the_budget() {
 fn artifact_rule_references_beyond_the_file_rules_decode() {
     // Regression (found by `model_props`): the decoder looked the ArtifactSigners' rule indices up
     // among the file rules, and panicked when there were more artifact rules than file rules.
-    let text = r#"<?xml version="1.0" encoding="utf-8"?>
+    let text = TWO_ARTIFACT_RULES;
+    let p = cipolicy::xml::read(text.as_bytes()).unwrap().policy;
+    let opts = CompileOptions {
+        format_version: 11,
+        ..CompileOptions::default()
+    };
+    let bytes = cip::compile(&p, &opts).unwrap().bytes;
+    let back = cip::decompile(&bytes).unwrap();
+    assert_eq!(back, cip::binary_view_with(&p, &opts));
+    assert_eq!(back.signing_scenarios[0].artifact_signers.artifact_rules_ref.len(), 2);
+}
+
+/// A policy with more artifact rules than file rules (none), both referenced by ArtifactSigners.
+const TWO_ARTIFACT_RULES: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 <SiPolicy xmlns="urn:schemas-microsoft-com:sipolicy" PolicyType="Base Policy">
   <VersionEx>1.0.0.0</VersionEx>
   <PolicyID>{0E1F2A3B-4C5D-4E6F-8A9B-0C1D2E3F4A5B}</PolicyID>
@@ -183,13 +196,151 @@ fn artifact_rule_references_beyond_the_file_rules_decode() {
   <UpdatePolicySigners />
   <CiSigners />
 </SiPolicy>"#;
-    let p = cipolicy::xml::read(text.as_bytes()).unwrap().policy;
+
+/// Compiles a testdata policy (or XML text) at format version 11 and returns its binary layer.
+fn bin_of(xml_text: &str) -> BinPolicy {
+    let p = cipolicy::xml::read(xml_text.as_bytes()).unwrap().policy;
     let opts = CompileOptions {
         format_version: 11,
         ..CompileOptions::default()
     };
     let bytes = cip::compile(&p, &opts).unwrap().bytes;
-    let back = cip::decompile(&bytes).unwrap();
-    assert_eq!(back, cip::binary_view_with(&p, &opts));
-    assert_eq!(back.signing_scenarios[0].artifact_signers.artifact_rules_ref.len(), 2);
+    BinPolicy::read(&mut Reader::new(&bytes)).unwrap()
+}
+
+#[test]
+fn tables_out_of_sorted_order_are_refused() {
+    // Regression (fuzz, cip_decompile): a binary whose settings were out of order decoded to a
+    // model that compiled to other bytes. Every compiler writes file rules, artifact rules and
+    // settings sorted, and a model cannot ask for another order: such a binary is refused, with
+    // the entry that breaks the order, and `info` still reads it.
+    let testdata =
+        |name: &str| std::fs::read_to_string(format!("{}/testdata/valid/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    // (table, a binary, how to break its order (returns the table's length), where it breaks)
+    type Case = (&'static str, BinPolicy, fn(&mut BinPolicy) -> usize, &'static str);
+    let cases: [Case; 3] = [
+        (
+            "file rules",
+            bin_of(&testdata("file-rules.xml")),
+            |b| {
+                let n = b.file_rules.len();
+                b.file_rules.swap(0, n - 1);
+                n
+            },
+            "FileRules[",
+        ),
+        (
+            "settings",
+            bin_of(&testdata("good-base.xml")),
+            |b| {
+                b.settings.swap(0, 1);
+                2
+            },
+            "Settings[1]",
+        ),
+        (
+            "artifact rules",
+            bin_of(TWO_ARTIFACT_RULES),
+            |b| {
+                b.artifact_rules.swap(0, 1);
+                2
+            },
+            "section 10: ArtifactRules[1]",
+        ),
+    ];
+    for (what, mut bin, swap, structure) in cases {
+        assert!(swap(&mut bin) >= 2, "{what}");
+        let bytes = bin.encode();
+        let e = cip::decompile(&bytes).unwrap_err();
+        assert!(
+            matches!(e.kind, cip::DecodeErrorKind::NotRepresentable(_)),
+            "{what}: {e}"
+        );
+        assert!(e.structure.starts_with(structure), "{what}: {e}");
+        assert!(
+            e.to_string().contains(&format!("{what} are not in sorted order")),
+            "{e}"
+        );
+        assert!(e.offset > 0 && e.offset < bytes.len(), "{what}: {e}");
+        // The offset is where that entry starts.
+        assert!(cip::locate(&bytes, e.offset).starts_with(&e.structure), "{what}: {e}");
+        assert!(cip::info(&bytes).is_ok(), "{what}");
+    }
+}
+
+#[test]
+fn references_to_rules_of_the_wrong_kind_are_refused() {
+    // Regression (fuzz, cip_decompile): a signer's FileAttribRef naming an Allow rule decoded to
+    // a model that does not compile. Each such reference is refused where it is, naming both kinds.
+    use cipolicy::cip::bin::BinRuleType;
+    let text = std::fs::read_to_string(format!("{}/testdata/valid/good-base.xml", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let base = bin_of(&text);
+    let first = |kind: BinRuleType| base.file_rules.iter().position(|r| r.kind == kind).unwrap() as u32;
+    let (allow, deny) = (first(BinRuleType::Allow), first(BinRuleType::Deny));
+    type Break = Box<dyn Fn(&mut BinPolicy) -> bool>;
+    let cases: Vec<(&str, Break, &str)> = vec![
+        (
+            "FileAttribRef",
+            Box::new(move |b| {
+                let s = b.signers.iter_mut().find(|s| !s.file_attrib_refs.is_empty());
+                s.map(|s| s.file_attrib_refs[0] = allow).is_some()
+            }),
+            "a signer's FileAttribRef names file rule",
+        ),
+        (
+            "ExceptDenyRule",
+            Box::new(move |b| {
+                let r = b
+                    .scenarios
+                    .iter_mut()
+                    .flat_map(|s| s.groups.iter_mut())
+                    .flat_map(|g| g.allowed.iter_mut());
+                r.filter(|a| !a.exceptions.is_empty())
+                    .map(|a| a.exceptions[0] = allow)
+                    .count()
+                    > 0
+            }),
+            "an ExceptDenyRule names file rule",
+        ),
+        (
+            "ExceptAllowRule",
+            Box::new(move |b| {
+                let r = b
+                    .scenarios
+                    .iter_mut()
+                    .flat_map(|s| s.groups.iter_mut())
+                    .flat_map(|g| g.denied.iter_mut());
+                r.filter(|d| !d.exceptions.is_empty())
+                    .map(|d| d.exceptions[0] = deny)
+                    .count()
+                    > 0
+            }),
+            "an ExceptAllowRule names file rule",
+        ),
+        (
+            "RequireHotpatchID",
+            Box::new(move |b| {
+                let h = b.file_rules.iter_mut().find_map(|r| r.hotpatch.as_mut());
+                h.map(|h| h.target = deny).is_some()
+            }),
+            "a RequireHotpatchID names file rule",
+        ),
+    ];
+    for (what, breaks, message) in cases {
+        let mut bin = base.clone();
+        assert!(breaks(&mut bin), "{what}: good-base.xml has one");
+        let bytes = bin.encode();
+        let e = cip::decompile(&bytes).unwrap_err();
+        assert!(
+            matches!(e.kind, cip::DecodeErrorKind::NotRepresentable(_)),
+            "{what}: {e}"
+        );
+        assert!(e.to_string().contains(message), "{what}: {e}");
+        assert!(e.offset > 0, "{what}: {e}");
+        assert!(
+            cip::locate(&bytes, e.offset).starts_with(&e.structure),
+            "{what}: {e} at {}",
+            cip::locate(&bytes, e.offset)
+        );
+    }
 }

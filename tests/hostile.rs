@@ -265,6 +265,46 @@ fn wide_documents_stay_linear() {
     assert!(rules.0 >= 1);
 }
 
+/// A policy with `n` Allow rules and a user-mode scenario whose FileRulesRef names `n` rules that
+/// do not exist, each one character away from a real ID.
+fn broken_references(n: usize) -> String {
+    let mut doc = head("");
+    doc.push_str(BODY);
+    doc.push_str("\n<FileRules>\n");
+    for i in 0..n {
+        doc.push_str(&format!("<Allow ID=\"ID_ALLOW_A_{i}\" FileName=\"f{i}.exe\"/>\n"));
+    }
+    doc.push_str("</FileRules>\n<Signers/>\n<SigningScenarios>\n<SigningScenario Value=\"12\" ID=\"ID_SIGNINGSCENARIO_U\">\n<ProductSigners>\n<FileRulesRef>\n");
+    for i in 0..n {
+        doc.push_str(&format!("<FileRuleRef RuleID=\"ID_ALLOW_B_{i}\"/>\n"));
+    }
+    doc.push_str("</FileRulesRef>\n</ProductSigners>\n</SigningScenario>\n</SigningScenarios>\n<UpdatePolicySigners/>\n<CiSigners/>\n</SiPolicy>\n");
+    doc
+}
+
+#[test]
+fn many_broken_references_stay_linear() {
+    // Found by fuzzing (xml_read, a 20 s timeout): every broken reference computed a "did you
+    // mean" against every ID of its kind, with a full edit-distance table each time.
+    const N: usize = 5000;
+    let doc = broken_references(N);
+    let n = doc.len();
+    let messages = bounded("5000 broken references", n, 64, QUICK, move || {
+        let v = valid::validate_xml(doc.as_bytes(), &valid::Options::default());
+        v.report
+            .findings
+            .iter()
+            .filter(|f| f.code.info().code == "RF004")
+            .map(|f| f.message.clone())
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(messages.len(), N);
+    // The first ones get a suggestion, the others none.
+    assert!(messages[0].contains("(did you mean `ID_ALLOW_A_"), "{}", messages[0]);
+    let hinted = messages.iter().filter(|m| m.contains("did you mean")).count();
+    assert!((1..=64).contains(&hinted), "{hinted}");
+}
+
 // ---- binary policies ----------------------------------------------------------------------------
 
 /// Policies of the project's own, compiled at format versions 1, 8 and 11.

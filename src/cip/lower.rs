@@ -616,13 +616,14 @@ fn lower_artifacts<'a>(cx: &mut Ctx<'a>, opts: &CompileOptions) -> R<(Vec<BinArt
 /// Sort key of an artifact rule (AppControl Manager's order, \[S1\]).
 pub(crate) type ArtifactKey = (u32, u32, Option<Vec<u16>>, Option<Vec<u16>>, Version, Version, Vec<u8>);
 
-/// Builds the artifact sort key; `name`/`description` as written (absent sorts first).
+/// Builds the artifact sort key; `name`/`description` as written (absent sorts first; empty counts
+/// as absent, as in file rules: [`super::sort::RuleKey`]).
 pub(crate) fn artifact_key(b: &BinArtifactRule, name: Option<&str>, description: Option<&str>) -> ArtifactKey {
     (
         b.action,
         b.artifact_type,
-        name.map(fold),
-        description.map(fold),
+        name.filter(|s| !s.is_empty()).map(fold),
+        description.filter(|s| !s.is_empty()).map(fold),
         b.minimum_version,
         b.maximum_version,
         b.hash.clone(),

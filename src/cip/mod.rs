@@ -81,7 +81,9 @@ pub fn compile(policy: &Policy, opts: &CompileOptions) -> Result<Compiled, Compi
 }
 
 /// Decompiles a raw binary policy (any format version 1–11) into a model that compiles back, at
-/// the same format version and with the default sort, to exactly these bytes.
+/// the same format version and with the default sort, to exactly these bytes. A binary that no
+/// model compiles to (file rules, artifact rules or settings out of sorted order, …) is refused
+/// with [`DecodeErrorKind::NotRepresentable`]; [`info`] still reads it.
 pub fn decompile(bytes: &[u8]) -> Result<Policy, DecodeError> {
     decompile_with(bytes, SortAlgorithm::default())
 }

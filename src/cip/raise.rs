@@ -8,9 +8,9 @@
 //! the stored value.
 
 use super::bin::*;
-use super::lower::artifact_key;
+use super::lower::{ArtifactKey, artifact_key};
 use super::shared::{self, MacroTable, SettingsBack};
-use super::sort::{RuleKey, SortAlgorithm, preimage_order};
+use super::sort::{RuleKey, SortAlgorithm, preimage_order, setting_key};
 use crate::model::{
     AllowedSigner, AppIdTags, ArtifactAction, ArtifactHashAlg, ArtifactRule, ArtifactSignerGroup, ArtifactType,
     BIT_ALWAYS, BIT_SUPPLEMENTAL, CertEku, CertRoot, DEFAULT_MINIMUM_HASH_ALGORITHM, DeniedSigner, Eku, EkuCondition,
@@ -33,6 +33,88 @@ fn err(structure: &str, message: String) -> RaiseError {
         structure: structure.to_string(),
         message,
     }
+}
+
+/// Refuses a table whose sort keys go down somewhere: every compiler (ConvertFrom-CIPolicy and
+/// this one) writes file rules, artifact rules and settings sorted, and a model has no way to ask
+/// for another order, so no model compiles back to such a binary. `what` names the table in
+/// messages, `item` as the reader names its elements.
+fn check_sorted<K: Ord>(keys: &[K], what: &str, item: &str) -> Result<(), RaiseError> {
+    match keys.windows(2).position(|w| w[0] > w[1]) {
+        Some(i) => Err(err(
+            &format!("{item}[{}]", i + 1),
+            format!(
+                "{what} are not in sorted order (entry {} sorts before entry {i}), which no compiler writes and \
+                 a policy cannot express",
+                i + 1
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Refuses references to file rules of a kind the compiler refuses them to name (a FileAttribRef
+/// to an Allow rule, an ExceptDenyRule to an Allow rule, a hot-patch to a Deny rule, …): a model
+/// can hold them, but none that does compiles, so no policy compiles to such a binary.
+fn check_rule_kinds(b: &BinPolicy) -> Result<(), RaiseError> {
+    let name = |k: BinRuleType| match k {
+        BinRuleType::Deny => "a Deny rule",
+        BinRuleType::Allow => "an Allow rule",
+        BinRuleType::FileAttrib => "a FileAttrib",
+    };
+    let want = |i: u32, kind: BinRuleType, structure: &dyn Fn() -> String, what: &str| {
+        let found = b.file_rules[i as usize].kind;
+        if found == kind {
+            return Ok(());
+        }
+        Err(err(
+            &structure(),
+            format!(
+                "{what} names file rule {i}, which is {} rather than {}",
+                name(found),
+                name(kind)
+            ),
+        ))
+    };
+    for (si, s) in b.signers.iter().enumerate() {
+        for &i in &s.file_attrib_refs {
+            let at = || format!("Signers[{si}].FileAttribRef");
+            want(i, BinRuleType::FileAttrib, &at, "a signer's FileAttribRef")?;
+        }
+    }
+    for (ci, sc) in b.scenarios.iter().enumerate() {
+        let [p, t, ts] = &sc.groups;
+        let groups = [
+            ("", "ProductSigners", p),
+            ("", "TestSigners", t),
+            ("", "TestSigningSigners", ts),
+            ("section 10: ", "ArtifactSigners", &sc.artifact_signers),
+        ];
+        for (section, group, g) in groups {
+            for (list, refs, kind, what) in [
+                ("AllowedSigners", &g.allowed, BinRuleType::Deny, "an ExceptDenyRule"),
+                ("DeniedSigners", &g.denied, BinRuleType::Allow, "an ExceptAllowRule"),
+            ] {
+                for (j, r) in refs.iter().enumerate() {
+                    for &i in &r.exceptions {
+                        let at = || format!("{section}SigningScenarios[{ci}].{group}.{list}[{j}].Except");
+                        want(i, kind, &at, what)?;
+                    }
+                }
+            }
+        }
+    }
+    let hotpatched = b
+        .file_rules
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.hotpatch.map(|h| (i, h)));
+    for (k, (i, h)) in hotpatched.enumerate() {
+        let at = || format!("section 9: HotpatchEntries[{k}]");
+        want(i as u32, BinRuleType::Allow, &at, "a hot-patch entry")?;
+        want(h.target, BinRuleType::Allow, &at, "a RequireHotpatchID")?;
+    }
+    Ok(())
 }
 
 fn some(s: &str) -> Option<String> {
@@ -98,16 +180,12 @@ fn rule_key(r: &BinFileRule) -> RuleKey {
     )
 }
 
-/// The binary index of each model file rule: model rule `j` is binary rule `rule_order(..)[j]`.
-pub(super) fn rule_order(b: &BinPolicy, algo: SortAlgorithm) -> Vec<usize> {
-    let keys: Vec<RuleKey> = b.file_rules.iter().map(rule_key).collect();
-    preimage_order(&keys, algo)
+fn rule_keys(b: &BinPolicy) -> Vec<RuleKey> {
+    b.file_rules.iter().map(rule_key).collect()
 }
 
-/// [`rule_order`] for artifact rules.
-pub(super) fn artifact_order(b: &BinPolicy, algo: SortAlgorithm) -> Vec<usize> {
-    let keys: Vec<_> = b
-        .artifact_rules
+fn artifact_keys(b: &BinPolicy) -> Vec<ArtifactKey> {
+    b.artifact_rules
         .iter()
         .map(|a| {
             artifact_key(
@@ -116,8 +194,17 @@ pub(super) fn artifact_order(b: &BinPolicy, algo: SortAlgorithm) -> Vec<usize> {
                 some(&a.description).as_deref(),
             )
         })
-        .collect();
-    preimage_order(&keys, algo)
+        .collect()
+}
+
+/// The binary index of each model file rule: model rule `j` is binary rule `rule_order(..)[j]`.
+pub(super) fn rule_order(b: &BinPolicy, algo: SortAlgorithm) -> Vec<usize> {
+    preimage_order(&rule_keys(b), algo)
+}
+
+/// [`rule_order`] for artifact rules.
+pub(super) fn artifact_order(b: &BinPolicy, algo: SortAlgorithm) -> Vec<usize> {
+    preimage_order(&artifact_keys(b), algo)
 }
 
 /// Binary → model.
@@ -134,6 +221,7 @@ pub fn raise(b: &BinPolicy, algo: SortAlgorithm) -> Result<Policy, RaiseError> {
         ));
     }
     let v = b.format_version;
+    check_rule_kinds(b)?;
 
     // File rules: IDs by binary position; model order = the sort's preimage.
     let rule_ids = shared::file_rule_ids(b.file_rules.iter().map(|r| r.kind as u32));
@@ -184,8 +272,10 @@ pub fn raise(b: &BinPolicy, algo: SortAlgorithm) -> Result<Policy, RaiseError> {
             r.hotpatch.maximum_sequence = (max != u32::MAX).then_some(max);
         }
     }
+    let keys = rule_keys(b);
+    check_sorted(&keys, "file rules", "FileRules")?;
     let mut slots: Vec<Option<FileRule>> = rules.into_iter().map(Some).collect();
-    let file_rules: Vec<FileRule> = rule_order(b, algo)
+    let file_rules: Vec<FileRule> = preimage_order(&keys, algo)
         .into_iter()
         .filter_map(|i| slots[i].take())
         .collect();
@@ -220,7 +310,9 @@ pub fn raise(b: &BinPolicy, algo: SortAlgorithm) -> Result<Policy, RaiseError> {
             hash: alg.map(|alg| (alg, HexBytes(a.hash.clone()))),
         }));
     }
-    let artifact_rules = artifact_order(b, algo)
+    let akeys = artifact_keys(b);
+    check_sorted(&akeys, "artifact rules", "section 10: ArtifactRules")?;
+    let artifact_rules = preimage_order(&akeys, algo)
         .into_iter()
         .filter_map(|i| artifacts[i].take())
         .collect();
@@ -283,6 +375,12 @@ pub fn raise(b: &BinPolicy, algo: SortAlgorithm) -> Result<Policy, RaiseError> {
     // Settings back into options / AppIDTags / the AppID Tagging type.
     let values: Vec<u8> = b.scenarios.iter().map(|s| s.value).collect();
     let tag_at = shared::tag_scenario(&values);
+    let setting_keys: Vec<_> = b
+        .settings
+        .iter()
+        .map(|s| setting_key(&s.provider, &s.key, &s.value_name))
+        .collect();
+    check_sorted(&setting_keys, "settings", "Settings")?;
     let SettingsBack {
         mut explicit,
         cert_remapping,

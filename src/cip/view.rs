@@ -45,11 +45,6 @@ pub fn binary_view(p: &Policy) -> Policy {
 ///   policy type GUIDs);
 /// * AppSettings (which cannot be compiled at all).
 ///
-/// Compiling the view gives the same bytes as compiling `p`, with one exception: an empty name
-/// (`FileName=""`, `ArtifactName=""`) sorts after an absent one (§7.2) but is stored as absent,
-/// so when an empty name decided the order of two file or artifact rules, recompiling the view
-/// orders them differently.
-///
 /// Behaviour is unspecified for a policy that does not compile.
 pub fn binary_view_with(p: &Policy, opts: &CompileOptions) -> Policy {
     let algo = opts.sort;

@@ -1,6 +1,6 @@
 //! Reference resolution (§3.2): every reference must name an existing item of the right kind.
 
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -33,12 +33,31 @@ pub fn macro_refs(app_ids: &str) -> Vec<&str> {
         .collect()
 }
 
+/// How many unresolved references get a "did you mean": each hint compares the ID with every ID
+/// of its kind, and hints for all of thousands of broken references would be quadratic.
+const MAX_HINTS: usize = 64;
+
+/// A "did you mean" while `left` lasts.
+fn hint<'a>(left: &mut usize, id: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    if *left == 0 {
+        return String::new();
+    }
+    *left -= 1;
+    crate::suggest::did_you_mean(id, candidates)
+}
+
 pub fn check(cx: &mut Ctx<'_>) {
     let p = cx.p;
-    // Reversed so that the first rule with an ID wins; never iterated, so the map's order cannot
-    // reach the output.
+    // Reversed so that the first rule with an ID wins. Hash maps and sets for lookups only, never
+    // iterated, so their order cannot reach the output; a scan per reference would be quadratic.
     let rules: HashMap<&str, &FileRule> = p.file_rules.iter().rev().map(|r| (r.id.as_str(), r)).collect();
-    let signer_exists = |id: &Id| p.signers.iter().any(|s| s.id == *id);
+    let signer_ids: HashSet<&str> = p.signers.iter().map(|s| s.id.as_str()).collect();
+    let eku_ids: HashSet<&str> = p.ekus.iter().map(|e| e.id.as_str()).collect();
+    let artifact_ids: HashSet<&str> = p.artifact_rules.iter().map(|a| a.id.as_str()).collect();
+    let scenario_ids: HashSet<&str> = p.signing_scenarios.iter().map(|s| s.id.as_str()).collect();
+    let macro_ids: HashSet<&str> = p.macros.iter().map(|m| m.id.as_str()).collect();
+    let signer_exists = |id: &Id| signer_ids.contains(id.as_str());
+    let mut hints = MAX_HINTS;
 
     // RF001: signer references.
     let mut signer_refs: Vec<(String, &Id)> = Vec::new();
@@ -88,7 +107,7 @@ pub fn check(cx: &mut Ctx<'_>) {
     }
     for (path, id) in signer_refs {
         if !signer_exists(id) {
-            let hint = crate::suggest::did_you_mean(id.as_str(), p.signers.iter().map(|s| s.id.as_str()));
+            let hint = hint(&mut hints, id.as_str(), p.signers.iter().map(|s| s.id.as_str()));
             cx.emit(Code::RF001, &path, format!("no Signer has the ID `{id}`{hint}"));
         }
     }
@@ -96,8 +115,8 @@ pub fn check(cx: &mut Ctx<'_>) {
     for (i, s) in p.signers.iter().enumerate() {
         // RF002
         for (j, e) in s.cert_ekus.iter().enumerate() {
-            if !p.ekus.iter().any(|k| k.id == e.id) {
-                let hint = crate::suggest::did_you_mean(e.id.as_str(), p.ekus.iter().map(|k| k.id.as_str()));
+            if !eku_ids.contains(e.id.as_str()) {
+                let hint = hint(&mut hints, e.id.as_str(), p.ekus.iter().map(|k| k.id.as_str()));
                 cx.emit(
                     Code::RF002,
                     &format!("signers[{i}].cert_ekus[{j}]@ID"),
@@ -122,7 +141,7 @@ pub fn check(cx: &mut Ctx<'_>) {
         }
         // RF009
         for (j, id) in s.artifact_rule_refs.iter().enumerate() {
-            if !p.artifact_rules.iter().any(|a| a.id == *id) {
+            if !artifact_ids.contains(id.as_str()) {
                 cx.emit(
                     Code::RF009,
                     &format!("signers[{i}].artifact_rule_refs[{j}]@RuleID"),
@@ -140,8 +159,7 @@ pub fn check(cx: &mut Ctx<'_>) {
                 let path = || format!("{gp}.file_rules_ref[{j}]@RuleID");
                 match rules.get(id.as_str()) {
                     None => {
-                        let hint =
-                            crate::suggest::did_you_mean(id.as_str(), p.file_rules.iter().map(|r| r.id.as_str()));
+                        let hint = hint(&mut hints, id.as_str(), p.file_rules.iter().map(|r| r.id.as_str()));
                         cx.emit(Code::RF004, &path(), format!("no file rule has the ID `{id}`{hint}"));
                     }
                     Some(r) if r.kind.action() == Action::Attribute => cx.emit_help(
@@ -170,7 +188,7 @@ pub fn check(cx: &mut Ctx<'_>) {
         }
         let ap = format!("signing_scenarios[{i}].artifact_signers");
         for (j, id) in s.artifact_signers.artifact_rules_ref.iter().enumerate() {
-            if !p.artifact_rules.iter().any(|a| a.id == *id) {
+            if !artifact_ids.contains(id.as_str()) {
                 cx.emit(
                     Code::RF009,
                     &format!("{ap}.artifact_rules_ref[{j}]@RuleID"),
@@ -180,7 +198,7 @@ pub fn check(cx: &mut Ctx<'_>) {
         }
         // RF007
         for id in &s.inherited_scenarios {
-            if !p.signing_scenarios.iter().any(|t| t.id == *id) {
+            if !scenario_ids.contains(id.as_str()) {
                 cx.emit(
                     Code::RF007,
                     &format!("signing_scenarios[{i}]@InheritedScenarios"),
@@ -224,7 +242,7 @@ pub fn check(cx: &mut Ctx<'_>) {
                 );
             }
             for id in macro_refs(app_ids) {
-                if !p.macros.iter().any(|m| m.id == id) {
+                if !macro_ids.contains(id) {
                     cx.emit(Code::RF010, &path, format!("no Macro has the Id `{id}`"));
                 }
             }
