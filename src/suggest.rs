@@ -49,11 +49,6 @@ fn distance_within(a: &[char], b: &[char], limit: usize, cells: &mut usize) -> O
 /// The candidate closest to `word` (case-insensitive edit distance, ties to the smallest name),
 /// if it is close enough to be a plausible typo.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    // Names and keywords are short: a long word is no typo of one, and the distance is quadratic.
-    const LONGEST: usize = 64;
-    if word.len() > LONGEST * 4 || word.chars().count() > LONGEST {
-        return None;
-    }
     let limit = (word.chars().count() / 3).max(2);
     let w: Vec<char> = word.to_lowercase().chars().collect();
     let mut best: Option<(usize, &str)> = None;
