@@ -269,6 +269,46 @@ fn tables_out_of_sorted_order_are_refused() {
 }
 
 #[test]
+fn rule_references_out_of_ascending_order_are_refused() {
+    // Regression (fuzz, cip_decompile): a FileRulesRef list whose indexes were not ascending (one
+    // index changed) decoded to a model whose compiled list is sorted again: other bytes. Every
+    // compiler writes these lists ascending; such a binary is refused at the list.
+    let text = std::fs::read_to_string(format!("{}/testdata/valid/good-base.xml", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let mut bin = bin_of(&text);
+    let (i, s) = bin
+        .scenarios
+        .iter_mut()
+        .enumerate()
+        .find(|(_, s)| s.groups[0].rules.len() >= 2)
+        .expect("a scenario with two file rule references");
+    let n = s.groups[0].rules.len();
+    s.groups[0].rules.swap(0, n - 1);
+    let bytes = bin.encode();
+    let e = cip::decompile(&bytes).unwrap_err();
+    assert!(matches!(e.kind, cip::DecodeErrorKind::NotRepresentable(_)), "{e}");
+    assert_eq!(
+        e.structure,
+        format!("SigningScenarios[{i}].ProductSigners.FileRulesRef"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("not in ascending order"), "{e}");
+    assert!(
+        e.offset > 0 && cip::locate(&bytes, e.offset).starts_with(&e.structure),
+        "{e}"
+    );
+    // Duplicates are kept (Microsoft's lists repeat indexes) and are no reason to refuse.
+    let mut dup = bin_of(&text);
+    let rules = &mut dup.scenarios[i].groups[0].rules;
+    rules.insert(1, rules[0]);
+    let back = cip::decompile(&dup.encode()).unwrap();
+    assert_eq!(
+        back.signing_scenarios[i].product_signers.file_rules_ref.len(),
+        n + 1,
+        "a repeated index is kept"
+    );
+}
+
+#[test]
 fn references_to_rules_of_the_wrong_kind_are_refused() {
     // Regression (fuzz, cip_decompile): a signer's FileAttribRef naming an Allow rule decoded to
     // a model that does not compile. Each such reference is refused where it is, naming both kinds.

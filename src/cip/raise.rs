@@ -53,6 +53,25 @@ fn check_sorted<K: Ord>(keys: &[K], what: &str, item: &str) -> Result<(), RaiseE
     }
 }
 
+/// Refuses a FileRulesRef or ArtifactRulesRef list that is not ascending: every compiler writes
+/// them sorted (duplicates kept), so no model compiles back to another order. `list` is the
+/// list's structure path, as the reader names it.
+fn check_ascending(indexes: &[u32], list: &str) -> Result<(), RaiseError> {
+    match indexes.windows(2).position(|w| w[0] > w[1]) {
+        Some(i) => Err(err(
+            list,
+            format!(
+                "rule references are not in ascending order (entry {} is rule {}, after rule {}), which no compiler \
+                 writes and a policy cannot express",
+                i + 1,
+                indexes[i + 1],
+                indexes[i]
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Refuses references to file rules of a kind the compiler refuses them to name (a FileAttribRef
 /// to an Allow rule, an ExceptDenyRule to an Allow rule, a hot-patch to a Deny rule, …): a model
 /// can hold them, but none that does compiles, so no policy compiles to such a binary.
@@ -401,6 +420,16 @@ pub fn raise(b: &BinPolicy, algo: SortAlgorithm) -> Result<Policy, RaiseError> {
     );
 
     // Scenarios.
+    const GROUPS: [&str; 3] = ["ProductSigners", "TestSigners", "TestSigningSigners"];
+    for (i, s) in b.scenarios.iter().enumerate() {
+        for (group, name) in s.groups.iter().zip(GROUPS) {
+            check_ascending(&group.rules, &format!("SigningScenarios[{i}].{name}.FileRulesRef"))?;
+        }
+        check_ascending(
+            &s.artifact_signers.rules,
+            &format!("section 10: SigningScenarios[{i}].ArtifactSigners.ArtifactRulesRef"),
+        )?;
+    }
     let scenario_ids = shared::scenario_ids(&values);
     // The signers of a group; `rules` are indices into whichever table the group refers to
     // (file rules for the three signer groups, artifact rules for the artifact signers).
