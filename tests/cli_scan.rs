@@ -1,6 +1,7 @@
 //! `cipolicy hash` reproduces expected.json; `cipolicy scan` writes XML / spec and a JSON summary.
 mod common;
 
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
@@ -203,4 +204,35 @@ fn file_path_level_needs_a_windows_prefix() {
     ]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("FilePath=\"C:\\Program Files\\Fixtures\\"), "{stdout}");
+}
+
+#[cfg(unix)]
+#[test]
+fn hash_names_what_it_cannot_hash_and_fails() {
+    // A FIFO (which would block a reader forever) and a device are named as issues, and a
+    // one-off check that hashed nothing of what it was given does not exit 0.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hash-special");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("pipe");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let (code, _, stderr) = cipolicy(&["hash", fifo.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("pipe: not a regular file"), "{stderr}");
+    let (code, stdout, stderr) = cipolicy(&["hash", "--format", "json", "/dev/null"]);
+    assert_eq!(code, 2, "{stderr}");
+    let got: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(got["files"].as_array().unwrap().len(), 0);
+    assert!(
+        got["issues"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a regular file")
+    );
+    // In a folder, the regular files are still hashed.
+    std::fs::write(dir.join("a.ps1"), "Write-Output 1\n").unwrap();
+    let (code, stdout, _) = cipolicy(&["hash", "--format", "json", dir.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    let got: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(got["files"].as_array().unwrap().len(), 1);
 }

@@ -115,5 +115,9 @@ pub fn run(a: Args) -> CmdResult {
             "issues": out.issues,
         }))?,
     }
-    Ok(ExitCode::SUCCESS)
+    // A one-off check that could not read what it was given must not look like a success.
+    match out.issues.len() {
+        0 => Ok(ExitCode::SUCCESS),
+        n => Err(CliError::input(format!("{n} path(s) could not be hashed"))),
+    }
 }

@@ -168,10 +168,19 @@ fn collect(roots: &[PathBuf], opts: &WalkOptions, omit: &GlobSet, out: &mut Scan
                     continue;
                 }
             };
-            if !entry.file_type().is_file() {
+            let kind = entry.file_type();
+            let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+            if !kind.is_file() {
+                // Folders are walked and unfollowed links are skipped on purpose; FIFOs, sockets
+                // and devices are not files that run, and reading one could block or never end.
+                if !kind.is_dir() && !kind.is_symlink() {
+                    out.issues.push(Issue {
+                        path: display(root, rel, opts.path_prefix.as_deref()),
+                        message: "not a regular file (a FIFO, socket or device); skipped".to_string(),
+                    });
+                }
                 continue;
             }
-            let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
             let shown = display(root, rel, opts.path_prefix.as_deref());
             if omit.is_match(&shown) {
                 continue;
