@@ -59,16 +59,9 @@ pub fn read(bytes: &[u8]) -> Result<Document, XmlError> {
 }
 
 /// [`read`] of bytes the caller no longer needs: UTF-8 input becomes the document's text in
-/// place instead of being copied (a large policy's copy was hundreds of fresh pages).
-pub fn read_owned(mut bytes: Vec<u8>) -> Result<Document, XmlError> {
-    let bom = match tree::decode(&bytes)? {
-        std::borrow::Cow::Borrowed(s) => bytes.len() - s.len(),
-        std::borrow::Cow::Owned(text) => return parse_text(text),
-    };
-    bytes.drain(..bom);
-    // `decode` has checked that these bytes are UTF-8, so this cannot fail.
-    let text = String::from_utf8(bytes).map_err(|e| XmlError::at_byte(e.utf8_error().valid_up_to(), "not UTF-8"))?;
-    parse_text(text)
+/// place instead of being copied.
+pub fn read_owned(bytes: Vec<u8>) -> Result<Document, XmlError> {
+    parse_text(tree::decode_owned(bytes)?)
 }
 
 fn parse_text(text: String) -> Result<Document, XmlError> {
