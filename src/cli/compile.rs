@@ -74,7 +74,7 @@ fn output_path(output: Option<&Path>, p: &Policy) -> PathBuf {
 pub fn run(a: Args) -> CmdResult {
     let bytes = input::read_bytes(&a.file)?;
     // The document itself rather than `input::load_xml`, which clones the policy out of it.
-    let doc = xml::read(&bytes).map_err(|e| CliError::input(format!("{}:{e}", a.file.display())))?;
+    let doc = xml::read_owned(bytes).map_err(|e| CliError::input(format!("{}:{e}", a.file.display())))?;
     super::validate::gate(&a.file.display().to_string(), &doc.policy, Some(&doc), a.allow_invalid)?;
     let opts = CompileOptions {
         format_version: a.format_version,

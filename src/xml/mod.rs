@@ -55,7 +55,16 @@ impl Document {
 
 /// Reads a SiPolicy XML document (UTF-8 with or without BOM, or UTF-16 with BOM).
 pub fn read(bytes: &[u8]) -> Result<Document, XmlError> {
-    let text = tree::decode(bytes)?.into_owned();
+    parse_text(tree::decode(bytes)?.into_owned())
+}
+
+/// [`read`] of bytes the caller no longer needs: UTF-8 input becomes the document's text in
+/// place instead of being copied.
+pub fn read_owned(bytes: Vec<u8>) -> Result<Document, XmlError> {
+    parse_text(tree::decode_owned(bytes)?)
+}
+
+fn parse_text(text: String) -> Result<Document, XmlError> {
     let root = tree::parse(&text)?;
     Document::from_tree(text, root)
 }

@@ -170,12 +170,48 @@ const NAMES: &[&str] = &[
     "sha512",
 ];
 
+/// Slots of [`NAME_TABLE`]: a power of two a few times the number of names, so that most
+/// lookups find their name (or an empty slot) at the first probe.
+const NAME_SLOTS: usize = 512;
+
+/// An empty slot of [`NAME_TABLE`].
+const NO_NAME: u8 = u8::MAX;
+
+/// Hashes a name from its length and three of its bytes, which tell the schema's names apart
+/// nearly always (a binary search over [`NAMES`] compared whole strings seven times a name).
+const fn name_hash(b: &[u8]) -> usize {
+    let (n, first, mid, last) = (b.len(), b[0] as usize, b[b.len() / 2] as usize, b[b.len() - 1] as usize);
+    (n.wrapping_mul(31) ^ first.wrapping_mul(7) ^ mid.wrapping_mul(131) ^ last.wrapping_mul(17)) % NAME_SLOTS
+}
+
+/// Open-addressing table of indexes into [`NAMES`], built at compile time.
+const NAME_TABLE: [u8; NAME_SLOTS] = {
+    assert!(NAMES.len() < NO_NAME as usize && NAMES.len() * 2 < NAME_SLOTS);
+    let mut table = [NO_NAME; NAME_SLOTS];
+    let mut i = 0;
+    while i < NAMES.len() {
+        let mut slot = name_hash(NAMES[i].as_bytes());
+        while table[slot] != NO_NAME {
+            slot = (slot + 1) % NAME_SLOTS;
+        }
+        table[slot] = i as u8;
+        i += 1;
+    }
+    table
+};
+
 /// `name`, borrowed from [`NAMES`] when it is there.
 fn intern(name: &str) -> Cow<'static, str> {
-    match NAMES.binary_search(&name) {
-        Ok(i) => Cow::Borrowed(NAMES[i]),
-        Err(_) => Cow::Owned(name.to_string()),
+    if !name.is_empty() {
+        let mut slot = name_hash(name.as_bytes());
+        while let Some(&known) = NAMES.get(NAME_TABLE[slot] as usize) {
+            if known == name {
+                return Cow::Borrowed(known);
+            }
+            slot = (slot + 1) % NAME_SLOTS;
+        }
     }
+    Cow::Owned(name.to_string())
 }
 
 /// Turns raw file bytes into text: UTF-8 (with or without BOM) or UTF-16 LE/BE (with a BOM, as
@@ -223,6 +259,26 @@ pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, XmlError> {
     }
 }
 
+/// [`decode`] of bytes the caller no longer needs: UTF-8 becomes the text in place, checked
+/// once, instead of being checked and then copied (a large policy's copy was hundreds of fresh
+/// pages).
+pub fn decode_owned(mut bytes: Vec<u8>) -> Result<String, XmlError> {
+    // The byte-order marks and UTF-16 detection of `decode`, in its order.
+    let bom = match bytes.as_slice() {
+        [0xEF, 0xBB, 0xBF, ..] => 3,
+        [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] | [b'<', 0, ..] | [0, b'<', ..] => {
+            return decode(&bytes).map(Cow::into_owned);
+        }
+        _ => 0,
+    };
+    bytes.drain(..bom);
+    String::from_utf8(bytes).map_err(|e| match utf8(e.as_bytes()) {
+        Err(error) => error,
+        // `from_utf8` refused these bytes, so `utf8` does too.
+        Ok(_) => XmlError::at_byte(e.utf8_error().valid_up_to(), "the document is not valid UTF-8"),
+    })
+}
+
 fn utf8(bytes: &[u8]) -> Result<Cow<'_, str>, XmlError> {
     std::str::from_utf8(bytes).map(Cow::Borrowed).map_err(|e| {
         let good = &bytes[..e.valid_up_to()];
@@ -256,10 +312,19 @@ fn declared_encoding(bytes: &[u8]) -> Option<String> {
 /// XML 1.0 allows no control character but tab, LF and CR (§2.2): a NUL or an ESC is not text,
 /// whatever a lenient parser makes of it.
 fn check_chars(text: &str) -> Result<(), XmlError> {
-    match text
-        .bytes()
-        .position(|b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
-    {
+    let bad = |b: &u8| *b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r');
+    // Whole chunks are tested without an early exit, which the compiler turns into vector code
+    // (a byte-at-a-time search was a millisecond of a large policy); only a chunk with a bad
+    // byte is searched for it.
+    const CHUNK: usize = 64;
+    let clean = |chunk: &[u8]| !chunk.iter().fold(false, |found, b| found | bad(b));
+    let first_bad = text
+        .as_bytes()
+        .chunks(CHUNK)
+        .enumerate()
+        .find(|(_, chunk)| !clean(chunk))
+        .and_then(|(i, chunk)| chunk.iter().position(bad).map(|at| i * CHUNK + at));
+    match first_bad {
         None => Ok(()),
         Some(at) => Err(XmlError::new(
             LineIndex::new(text).span(at),
@@ -437,6 +502,40 @@ fn read_attrs(
     pos: &mut SpanCursor<'_>,
     out: &mut Vec<Attr>,
 ) -> Result<(), XmlError> {
+    if read_simple_attrs(e, text, pos, out) {
+        return Ok(());
+    }
+    read_any_attrs(reader, e, text, tag_start, pos, out)
+}
+
+/// Reads the attributes when [`simple_attrs`] accepts them all; false (having read none) if not.
+fn read_simple_attrs(e: &BytesStart<'_>, text: &str, pos: &mut SpanCursor<'_>, out: &mut Vec<Attr>) -> bool {
+    if let Some(base) = offset_in(text, e.attributes_raw()) {
+        let mut simple = [SimpleAttr::default(); MAX_SIMPLE_ATTRS];
+        if let Some(n) = simple_attrs(e.attributes_raw(), &mut simple) {
+            for a in &simple[..n] {
+                out.push(Attr {
+                    name: intern(&text[base + a.name.0..base + a.name.1]),
+                    value: text[base + a.value.0..base + a.value.1].to_string(),
+                    span: pos.span(base + a.name.0),
+                    value_span: pos.span(base + a.value.0),
+                });
+            }
+            return true;
+        }
+    }
+    false
+}
+
+/// Reads any attributes quick-xml accepts, with the errors for those it does not.
+fn read_any_attrs(
+    reader: &NsReader<&[u8]>,
+    e: &BytesStart<'_>,
+    text: &str,
+    tag_start: usize,
+    pos: &mut SpanCursor<'_>,
+    out: &mut Vec<Attr>,
+) -> Result<(), XmlError> {
     let err = |offset: usize, msg: String| XmlError::new(LineIndex::new(text).span(offset), msg);
     let mut offsets = AttributeOffsets::new(&text[tag_start..]);
     for a in e.attributes().with_checks(true) {
@@ -494,6 +593,76 @@ fn read_attrs(
         });
     }
     Ok(())
+}
+
+/// Where `part` (a slice of `text`, as quick-xml hands out when it reads from a `&str`) starts in
+/// `text`; `None` if it is not a slice of it.
+fn offset_in(text: &str, part: &str) -> Option<usize> {
+    let offset = (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+    (offset + part.len() <= text.len()).then_some(offset)
+}
+
+/// Tags with more attributes take the general path, so that the duplicate check here stays
+/// a few comparisons (SiPolicy elements have at most 8 attributes).
+const MAX_SIMPLE_ATTRS: usize = 16;
+
+/// Byte ranges of an attribute's name and value in a tag's attribute text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct SimpleAttr {
+    name: (usize, usize),
+    value: (usize, usize),
+}
+
+/// The attributes of `raw` (a start tag's text after its name) when every one is a plain
+/// `name="value"`: no namespace prefix or declaration, no duplicate, and a value that attribute
+/// value normalisation leaves as it is (no `&`, tab or line break). That is nearly every
+/// attribute of a policy, and it needs neither quick-xml's attribute iterator, nor its
+/// normaliser, nor a namespace lookup. `None` sends the tag to the general path, which reads
+/// everything else and words the errors; this accepts only what quick-xml reads the same way.
+fn simple_attrs(raw: &str, out: &mut [SimpleAttr; MAX_SIMPLE_ATTRS]) -> Option<usize> {
+    let b = raw.as_bytes();
+    let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let skip_ws = |mut i: usize| {
+        while i < b.len() && ws(b[i]) {
+            i += 1;
+        }
+        i
+    };
+    let mut n = 0;
+    let mut i = skip_ws(0);
+    while i < b.len() {
+        let name_start = i;
+        while i < b.len() && b[i] != b'=' && !ws(b[i]) {
+            i += 1;
+        }
+        let name = &b[name_start..i];
+        if name.is_empty() || name.contains(&b':') || name.starts_with(b"xmlns") {
+            return None;
+        }
+        i = skip_ws(i);
+        if b.get(i) != Some(&b'=') {
+            return None;
+        }
+        i = skip_ws(i + 1);
+        let quote = *b.get(i).filter(|q| matches!(q, b'"' | b'\''))?;
+        let value_start = i + 1;
+        let value_len = b[value_start..].iter().position(|&c| c == quote)?;
+        let value = &b[value_start..value_start + value_len];
+        if value.iter().any(|c| matches!(c, b'&' | b'\t' | b'\r' | b'\n')) {
+            return None;
+        }
+        let attr = SimpleAttr {
+            name: (name_start, name_start + name.len()),
+            value: (value_start, value_start + value_len),
+        };
+        if n == MAX_SIMPLE_ATTRS || out[..n].iter().any(|a| &b[a.name.0..a.name.1] == name) {
+            return None;
+        }
+        out[n] = attr;
+        n += 1;
+        i = skip_ws(value_start + value_len + 1);
+    }
+    Some(n)
 }
 
 /// Byte offsets (relative to `<`) of each attribute's name and of its value, in order. quick-xml
@@ -575,6 +744,49 @@ mod tests {
         assert_eq!(&tag[offs[1].1..offs[1].1 + 1], "x");
     }
 
+    /// Reads the first tag of `doc` both ways: (simple path if it takes the tag, general path).
+    fn both_paths(doc: &str) -> (Option<Vec<Attr>>, Result<Vec<Attr>, XmlError>) {
+        let mut reader = NsReader::from_str(doc);
+        let (_, event) = reader.read_resolved_event().unwrap();
+        let (Event::Start(e) | Event::Empty(e)) = event else {
+            panic!("no tag in {doc}")
+        };
+        let mut simple = Vec::new();
+        let took = read_simple_attrs(&e, doc, &mut SpanCursor::new(doc), &mut simple);
+        let mut any = Vec::new();
+        let general = read_any_attrs(&reader, &e, doc, 0, &mut SpanCursor::new(doc), &mut any).map(|()| any);
+        (took.then_some(simple), general)
+    }
+
+    #[test]
+    fn simple_attributes_read_as_the_general_path_reads_them() {
+        let taken = [
+            r#"<A ID="x" FriendlyName='a "b" c' Hash="00"/>"#,
+            "<A\n\tID = \"x\"\r\n  Value=''>",
+            r#"<A a="1"b="2" c="<>é"/>"#,
+            r#"<A a.b-c_d="2"/>"#,
+            "<A/>",
+        ];
+        for doc in taken {
+            let (simple, general) = both_paths(doc);
+            assert_eq!(simple.as_ref(), Some(&general.unwrap()), "{doc}");
+        }
+        let left = [
+            r#"<A a="1" a="2"/>"#,
+            r#"<A a="&amp;"/>"#,
+            "<A a=\"x\ny\"/>",
+            r#"<A xmlns="urn:x" a="1"/>"#,
+            r#"<A xsi:type="x"/>"#,
+            r#"<A xmlnsx="1"/>"#,
+            r#"<A a=1/>"#,
+            r#"<A a/>"#,
+            r#"<A ="1"/>"#,
+        ];
+        for doc in left {
+            assert_eq!(both_paths(doc).0, None, "{doc}");
+        }
+    }
+
     #[test]
     fn builds_tree_with_positions() {
         let doc = "<?xml version=\"1.0\"?>\n<SiPolicy xmlns=\"urn:schemas-microsoft-com:sipolicy\">\n  <VersionEx>1.0.0.0</VersionEx>\n  <A x=\"&amp;&#65;\"/>\n</SiPolicy>";
@@ -588,10 +800,49 @@ mod tests {
     }
 
     #[test]
-    fn names_are_sorted_for_binary_search() {
-        assert!(NAMES.windows(2).all(|w| w[0] < w[1]));
-        assert!(matches!(intern("FileRuleRef"), Cow::Borrowed(_)));
-        assert_eq!(intern("Unknown"), "Unknown");
+    fn every_name_interns_to_itself() {
+        assert!(
+            NAMES.windows(2).all(|w| w[0] < w[1]),
+            "NAMES must stay sorted and unique"
+        );
+        for name in NAMES {
+            assert!(matches!(intern(name), Cow::Borrowed(n) if n == *name), "{name}");
+        }
+        for other in ["Unknown", "", "a", "fileRuleRef", "FileRuleRefs"] {
+            assert!(matches!(intern(other), Cow::Owned(n) if n == other), "{other}");
+        }
+    }
+
+    #[test]
+    fn decode_owned_agrees_with_decode() {
+        let utf16le: Vec<u8> = "<a/>".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        let inputs: [&[u8]; 8] = [
+            b"<a/>",
+            b"\xEF\xBB\xBF<a/>",
+            b"\xEF\xBB\xBF\xFF\xFE<",
+            b"<a>\xC3</a>",
+            b"<?xml version=\"1.0\" encoding=\"latin1\"?><a>\xE9</a>",
+            b"\xFF\xFE<\x00",
+            b"",
+            &utf16le,
+        ];
+        for bytes in inputs {
+            let owned = decode_owned(bytes.to_vec());
+            assert_eq!(owned, decode(bytes).map(Cow::into_owned), "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn control_characters_are_found_in_any_chunk() {
+        for at in [0, 1, 63, 64, 65, 127, 128, 200] {
+            let mut text = "x".repeat(at);
+            text.push('\u{1b}');
+            text.push_str("\t\r\n y");
+            let e = check_chars(&text).unwrap_err();
+            assert_eq!(e.span.offset, at);
+            assert!(e.message.contains("U+001B"));
+            assert!(check_chars(&text.replace('\u{1b}', " ")).is_ok());
+        }
     }
 
     #[test]
