@@ -309,6 +309,22 @@ fn rule_references_out_of_ascending_order_are_refused() {
 }
 
 #[test]
+fn an_end_tag_beyond_the_format_version_is_refused_by_decompile() {
+    // Regression (fuzz, cip_decompile): an end tag above `format version + 1` (which readers
+    // accept, as the start of sections they do not know) decoded to a model that compiles to
+    // the usual end tag: other bytes. `decompile` refuses it at the end tag; `info` reads it.
+    let text = std::fs::read_to_string(format!("{}/testdata/valid/good-base.xml", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let mut bin = bin_of(&text);
+    bin.end_tag = bin.format_version + 2;
+    let bytes = bin.encode();
+    let e = cip::decompile(&bytes).unwrap_err();
+    assert!(matches!(e.kind, cip::DecodeErrorKind::NotRepresentable(_)), "{e}");
+    assert_eq!(e.structure, "end tag", "{e}");
+    assert_eq!(e.offset, bytes.len() - 4, "{e}");
+    assert_eq!(cip::info(&bytes).unwrap().end_tag, bin.format_version + 2);
+}
+
+#[test]
 fn references_to_rules_of_the_wrong_kind_are_refused() {
     // Regression (fuzz, cip_decompile): a signer's FileAttribRef naming an Allow rule decoded to
     // a model that does not compile. Each such reference is refused where it is, naming both kinds.

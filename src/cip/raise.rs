@@ -228,6 +228,20 @@ pub(super) fn artifact_order(b: &BinPolicy, algo: SortAlgorithm) -> Vec<usize> {
 
 /// Binary → model.
 pub fn raise(b: &BinPolicy, algo: SortAlgorithm) -> Result<Policy, RaiseError> {
+    // Readers accept a larger terminator (a newer file read up to what they know), but every
+    // compiler writes `format version + 1` and a model has no other to give.
+    if b.end_tag != b.format_version + 1 {
+        return Err(err(
+            "end tag",
+            format!(
+                "the end tag is {} where format version {} ends with {}: a binary no compiler writes and a policy \
+                 cannot express",
+                b.end_tag,
+                b.format_version,
+                b.format_version + 1
+            ),
+        ));
+    }
     let (mut options, supplemental) = raise_options(b.options)?;
     if let Some(app) = b.app_settings.first() {
         return Err(err(
