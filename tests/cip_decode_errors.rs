@@ -79,10 +79,14 @@ fn end_tag_and_trailing_bytes() {
     set_u32(&mut b, end, 7);
     let e = cip::decompile(&b).unwrap_err();
     assert_eq!(e.kind, DecodeErrorKind::BadTerminator { expected: 8, found: 7 });
-    // A larger end tag is accepted (a newer writer's next section tag, §6).
+    // A larger end tag is read (a newer writer's next section tag, §6: `info` shows it), but no
+    // policy compiles to it, so `decompile` refuses it rather than give a model of other bytes.
     let mut b = orig.clone();
     set_u32(&mut b, end, 9);
-    assert!(cip::decompile(&b).is_ok());
+    assert_eq!(cip::info(&b).unwrap().end_tag, 9);
+    let e = cip::decompile(&b).unwrap_err();
+    assert!(matches!(e.kind, DecodeErrorKind::NotRepresentable(_)), "{e}");
+    assert_eq!((e.offset, e.structure.as_str()), (end, "end tag"));
     let mut b = orig.clone();
     b.extend_from_slice(&[0, 0, 0, 0]);
     let e = cip::decompile(&b).unwrap_err();
