@@ -197,6 +197,11 @@ const TWO_ARTIFACT_RULES: &str = r#"<?xml version="1.0" encoding="utf-8"?>
   <CiSigners />
 </SiPolicy>"#;
 
+/// The text of a policy in `testdata/valid/`.
+fn testdata(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/testdata/valid/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
 /// Compiles a testdata policy (or XML text) at format version 11 and returns its binary layer.
 fn bin_of(xml_text: &str) -> BinPolicy {
     let p = cipolicy::xml::read(xml_text.as_bytes()).unwrap().policy;
@@ -214,8 +219,6 @@ fn tables_out_of_sorted_order_are_refused() {
     // model that compiled to other bytes. Every compiler writes file rules, artifact rules and
     // settings sorted, and a model cannot ask for another order: such a binary is refused, with
     // the entry that breaks the order, and `info` still reads it.
-    let testdata =
-        |name: &str| std::fs::read_to_string(format!("{}/testdata/valid/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
     // (table, a binary, how to break its order (returns the table's length), where it breaks)
     type Case = (&'static str, BinPolicy, fn(&mut BinPolicy) -> usize, &'static str);
     let cases: [Case; 3] = [
@@ -273,7 +276,7 @@ fn rule_references_out_of_ascending_order_are_refused() {
     // Regression (fuzz, cip_decompile): a FileRulesRef list whose indexes were not ascending (one
     // index changed) decoded to a model whose compiled list is sorted again: other bytes. Every
     // compiler writes these lists ascending; such a binary is refused at the list.
-    let text = std::fs::read_to_string(format!("{}/testdata/valid/good-base.xml", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let text = testdata("good-base.xml");
     let mut bin = bin_of(&text);
     let (i, s) = bin
         .scenarios
@@ -313,7 +316,7 @@ fn an_end_tag_beyond_the_format_version_is_refused_by_decompile() {
     // Regression (fuzz, cip_decompile): an end tag above `format version + 1` (which readers
     // accept, as the start of sections they do not know) decoded to a model that compiles to
     // the usual end tag: other bytes. `decompile` refuses it at the end tag; `info` reads it.
-    let text = std::fs::read_to_string(format!("{}/testdata/valid/good-base.xml", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let text = testdata("good-base.xml");
     let mut bin = bin_of(&text);
     bin.end_tag = bin.format_version + 2;
     let bytes = bin.encode();
@@ -329,7 +332,7 @@ fn references_to_rules_of_the_wrong_kind_are_refused() {
     // Regression (fuzz, cip_decompile): a signer's FileAttribRef naming an Allow rule decoded to
     // a model that does not compile. Each such reference is refused where it is, naming both kinds.
     use cipolicy::cip::bin::BinRuleType;
-    let text = std::fs::read_to_string(format!("{}/testdata/valid/good-base.xml", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let text = testdata("good-base.xml");
     let base = bin_of(&text);
     let first = |kind: BinRuleType| base.file_rules.iter().position(|r| r.kind == kind).unwrap() as u32;
     let (allow, deny) = (first(BinRuleType::Allow), first(BinRuleType::Deny));

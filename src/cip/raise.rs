@@ -35,12 +35,17 @@ fn err(structure: &str, message: String) -> RaiseError {
     }
 }
 
+/// The first `i` where `keys[i + 1] < keys[i]`.
+fn first_descent<K: Ord>(keys: &[K]) -> Option<usize> {
+    keys.windows(2).position(|w| w[0] > w[1])
+}
+
 /// Refuses a table whose sort keys go down somewhere: every compiler (ConvertFrom-CIPolicy and
 /// this one) writes file rules, artifact rules and settings sorted, and a model has no way to ask
 /// for another order, so no model compiles back to such a binary. `what` names the table in
 /// messages, `item` as the reader names its elements.
 fn check_sorted<K: Ord>(keys: &[K], what: &str, item: &str) -> Result<(), RaiseError> {
-    match keys.windows(2).position(|w| w[0] > w[1]) {
+    match first_descent(keys) {
         Some(i) => Err(err(
             &format!("{item}[{}]", i + 1),
             format!(
@@ -57,7 +62,7 @@ fn check_sorted<K: Ord>(keys: &[K], what: &str, item: &str) -> Result<(), RaiseE
 /// them sorted (duplicates kept), so no model compiles back to another order. `list` is the
 /// list's structure path, as the reader names it.
 fn check_ascending(indexes: &[u32], list: &str) -> Result<(), RaiseError> {
-    match indexes.windows(2).position(|w| w[0] > w[1]) {
+    match first_descent(indexes) {
         Some(i) => Err(err(
             list,
             format!(
