@@ -51,6 +51,11 @@ impl Codec for Version {
 /// uses `String` with "" meaning absent.
 impl Codec for String {
     fn encode(&self, out: &mut Vec<u8>) {
+        if self.is_empty() {
+            // Most strings of a policy are absent fields: length 0 and the trailer.
+            out.extend_from_slice(&[0; 8]);
+            return;
+        }
         if self.is_ascii() {
             // Nearly every string: each byte is one UTF-16 unit with a zero high byte, so the
             // length is known up front and the units are written into zeroed space in one pass.
