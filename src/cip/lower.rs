@@ -8,7 +8,7 @@ use super::CompileOptions;
 use super::bin::*;
 use super::error::{CompileError, CompileWarning};
 use super::shared::{APPID_TAGGING_OPTIONS, derived};
-use super::sort::{RuleKey, fold, setting_key, sort_permutation};
+use super::sort::{RuleKeys, fold, setting_key, sort_permutation};
 use crate::model::{
     Action, ArtifactAction, ArtifactType, BIT_ALWAYS, BIT_SUPPLEMENTAL, CertRoot, DEFAULT_MINIMUM_HASH_ALGORITHM,
     EkuCondition, FileRule, Guid, Id, OptionKind, Policy, PolicyType, RuleOption, Setting, SettingValue, SignerGroup,
@@ -217,25 +217,23 @@ pub fn lower(p: &Policy, opts: &CompileOptions) -> R<(BinPolicy, Vec<CompileWarn
 
     // File rules (§4.2, §5, §7).
     count_u32(p.file_rules.len(), "file rules")?;
-    let keys: Vec<RuleKey> = p
-        .file_rules
-        .iter()
-        .map(|r| {
-            RuleKey::new(
-                type_code(r.kind.action()) as u32,
-                [
-                    r.file_name.as_deref(),
-                    r.internal_name.as_deref(),
-                    r.file_description.as_deref(),
-                    r.product_name.as_deref(),
-                    r.package_family_name.as_deref(),
-                    r.file_path.as_deref(),
-                ],
-                r.hash.as_ref().map_or(&[][..], |h| &h.0),
-            )
-        })
-        .collect();
-    let perm = sort_permutation(&keys, opts.sort);
+    let mut keys = RuleKeys::with_capacity(p.file_rules.len());
+    for r in &p.file_rules {
+        keys.push(
+            type_code(r.kind.action()) as u32,
+            [
+                r.file_name.as_deref(),
+                r.internal_name.as_deref(),
+                r.file_description.as_deref(),
+                r.product_name.as_deref(),
+                r.package_family_name.as_deref(),
+                r.file_path.as_deref(),
+            ],
+            r.hash.as_ref().map_or(&[][..], |h| &h.0),
+        );
+    }
+    let perm = keys.sort_permutation(opts.sort);
+    drop(keys);
     let sorted: Vec<&FileRule> = perm.iter().map(|&i| &p.file_rules[i]).collect();
     let rule_index = index_map("file rules", sorted.iter().enumerate().map(|(i, r)| (&r.id, i as u32)))?;
     let mut file_rules = Vec::with_capacity(sorted.len());
@@ -275,7 +273,7 @@ pub fn lower(p: &Policy, opts: &CompileOptions) -> R<(BinPolicy, Vec<CompileWarn
         b.oem_id = opt(&s.cert_oem_id);
         for f in &s.file_attrib_refs {
             let i = resolve(&rule_index, f, || here("FileAttribRef"), "a file rule")?;
-            check_kind(&here("FileAttribRef"), f, rule_action(i), Action::Attribute)?;
+            check_kind(|| here("FileAttribRef"), f, rule_action(i), Action::Attribute)?;
             b.file_attrib_refs.push(i);
         }
         if let Some(t) = s.sign_time_after {
@@ -441,10 +439,12 @@ pub fn lower(p: &Policy, opts: &CompileOptions) -> R<(BinPolicy, Vec<CompileWarn
     Ok((bin, cx.warnings))
 }
 
-fn check_kind(from: &str, id: &Id, found: Action, expected: Action) -> R<()> {
+/// `from` is only called on failure: building the message for each of thousands of references
+/// would cost more than the check.
+fn check_kind(from: impl FnOnce() -> String, id: &Id, found: Action, expected: Action) -> R<()> {
     if found != expected {
         return Err(CompileError::WrongKind {
-            from: from.to_string(),
+            from: from(),
             id: id.clone(),
             expected: action_name(expected),
             found: action_name(found),
@@ -466,7 +466,7 @@ fn lower_group(
         let mut exceptions = Vec::with_capacity(a.except_deny_rules.len());
         for id in &a.except_deny_rules {
             let i = resolve(rules, id, || here("ExceptDenyRule"), "a Deny rule")?;
-            check_kind(&here("ExceptDenyRule"), id, rule_action(i), Action::Deny)?;
+            check_kind(|| here("ExceptDenyRule"), id, rule_action(i), Action::Deny)?;
             exceptions.push(i);
         }
         out.allowed.push(BinSignerRef { signer, exceptions });
@@ -476,7 +476,7 @@ fn lower_group(
         let mut exceptions = Vec::with_capacity(d.except_allow_rules.len());
         for id in &d.except_allow_rules {
             let i = resolve(rules, id, || here("ExceptAllowRule"), "an Allow rule")?;
-            check_kind(&here("ExceptAllowRule"), id, rule_action(i), Action::Allow)?;
+            check_kind(|| here("ExceptAllowRule"), id, rule_action(i), Action::Allow)?;
             exceptions.push(i);
         }
         out.denied.push(BinSignerRef { signer, exceptions });
@@ -551,10 +551,10 @@ fn lower_hotpatches(cx: &mut Ctx<'_>, sorted: &[&FileRule], index: &IdIndex<'_>,
             continue;
         };
         let from = format!("file rule `{}` RequireHotpatchID", r.id);
-        check_kind(&from, &r.id, r.kind.action(), Action::Allow)?;
+        check_kind(|| from.clone(), &r.id, r.kind.action(), Action::Allow)?;
         let t = resolve(index, target_id, || from.clone(), "an Allow rule")?;
         let target = sorted[t as usize];
-        check_kind(&from, target_id, target.kind.action(), Action::Allow)?;
+        check_kind(|| from.clone(), target_id, target.kind.action(), Action::Allow)?;
         targeted[t as usize] = true;
         out[i].hotpatch = Some(BinHotpatch {
             target: t,

@@ -23,6 +23,7 @@
 
 pub mod bin;
 pub mod error;
+mod fold;
 mod located;
 mod lower;
 mod raise;

@@ -5,7 +5,9 @@
 //! implementations exactly, including how they permute equal elements; no crate does that.
 
 use std::cmp::Ordering;
-use std::sync::OnceLock;
+
+use super::fold::upper_unit;
+pub use super::fold::{compare_ignore_case, fold};
 
 /// Which .NET sort places rules that compare equal.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
@@ -17,42 +19,6 @@ pub enum SortAlgorithm {
     /// .NET's introsort (.NET Core, and .NET Framework for processes targeting 4.5+ such as the
     /// WDAC Wizard). Unverified against a real pair.
     IntroSort,
-}
-
-/// Simple upper-case mapping of every BMP code unit (surrogates map to themselves), as
-/// .NET's `OrdinalIgnoreCase` does per UTF-16 code unit. Rust only offers the full mapping; a
-/// character whose full mapping is several characters (`ß`, ligatures) keeps its own value,
-/// which is the simple mapping in nearly every case.
-fn upper_table() -> &'static [u16] {
-    static TABLE: OnceLock<Vec<u16>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        (0..=0xFFFFu32)
-            .map(|u| {
-                let Some(c) = char::from_u32(u) else {
-                    return u as u16;
-                };
-                let mut up = c.to_uppercase();
-                match (up.next(), up.next()) {
-                    (Some(x), None) if (x as u32) <= 0xFFFF => x as u32 as u16,
-                    _ => u as u16,
-                }
-            })
-            .collect()
-    })
-}
-
-/// A string prepared for ordinal ignore-case comparison: its UTF-16 code units, upper-cased.
-pub fn fold(s: &str) -> Vec<u16> {
-    let t = upper_table();
-    s.encode_utf16().map(|u| t[u as usize]).collect()
-}
-
-/// Ordinal ignore-case comparison with upper-case folding (§7.2).
-pub fn compare_ignore_case(a: &str, b: &str) -> Ordering {
-    let t = upper_table();
-    a.encode_utf16()
-        .map(|u| t[u as usize])
-        .cmp(b.encode_utf16().map(|u| t[u as usize]))
 }
 
 /// The sort key of one file rule (§7.2): type code, then FileName, InternalName,
@@ -82,6 +48,112 @@ impl RuleKey {
     }
 }
 
+/// The [`RuleKey`]s of many file rules, for sorting a policy's rules. Orders exactly as
+/// [`RuleKey`] does, but each key is one byte string in one shared buffer, written once, and a
+/// comparison is one integer comparison of the first 16 bytes, then (rarely) one `memcmp`.
+///
+/// The byte string is order-preserving: comparing two of them byte by byte (a prefix first)
+/// gives the order of the keys. Each part's code is prefix-free and ordered like its values:
+/// - the type code: one byte below 0xFF, else 0xFF and four bytes big-endian;
+/// - each name, folded: a UTF-16 unit below 0x80 as the byte `unit + 1`, any other unit as 0xFF
+///   and two bytes big-endian; then a 0 byte that ends the name, so that a shorter name sorts
+///   first and an absent (or empty) name before any present one;
+/// - the hash bytes as they are (the last part needs no end).
+#[derive(Debug, Default)]
+pub struct RuleKeys {
+    bytes: Vec<u8>,
+    /// `(start, end)` of each key in `bytes`.
+    ranges: Vec<(u32, u32)>,
+    /// The first 16 bytes of each key, zero-padded, big-endian: unequal prefixes decide a
+    /// comparison (zero padding sorts a shorter key no later, as a prefix sorts first).
+    prefixes: Vec<u128>,
+}
+
+impl RuleKeys {
+    /// Room for `n` rules.
+    pub fn with_capacity(n: usize) -> Self {
+        RuleKeys {
+            // Most rules have one short name or a hash: a guess that avoids most regrowth.
+            bytes: Vec::with_capacity(n * 48),
+            ranges: Vec::with_capacity(n),
+            prefixes: Vec::with_capacity(n),
+        }
+    }
+
+    /// Appends the key of one rule; arguments as for [`RuleKey::new`].
+    pub fn push(&mut self, type_code: u32, names: [Option<&str>; 6], hash: &[u8]) {
+        let out = &mut self.bytes;
+        let start = out.len();
+        match u8::try_from(type_code) {
+            Ok(b) if b < 0xFF => out.push(b),
+            _ => {
+                out.push(0xFF);
+                out.extend_from_slice(&type_code.to_be_bytes());
+            }
+        }
+        for name in names {
+            let name = name.unwrap_or("");
+            if name.is_ascii() {
+                out.extend(name.bytes().map(|b| b.to_ascii_uppercase() + 1));
+            } else {
+                for u in name.encode_utf16().map(upper_unit) {
+                    match u {
+                        0..0x80 => out.push(u as u8 + 1),
+                        _ => {
+                            out.push(0xFF);
+                            out.extend_from_slice(&u.to_be_bytes());
+                        }
+                    }
+                }
+            }
+            out.push(0);
+        }
+        out.extend_from_slice(hash);
+        let key = &out[start..];
+        let mut head = [0u8; 16];
+        let n = key.len().min(16);
+        head[..n].copy_from_slice(&key[..n]);
+        self.prefixes.push(u128::from_be_bytes(head));
+        // A buffer past 4 GB would need gigabytes of names, which no policy this tool reads
+        // (files are read into memory whole) can hold; saturating keeps the ranges valid anyway.
+        let end = u32::try_from(out.len()).unwrap_or(u32::MAX);
+        self.ranges.push((u32::try_from(start).unwrap_or(u32::MAX), end));
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.ranges.len()
+    }
+
+    /// Whether there are no keys.
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    /// Compares the keys of rules `i` and `j`.
+    #[inline]
+    pub fn compare(&self, i: usize, j: usize) -> Ordering {
+        match self.prefixes[i].cmp(&self.prefixes[j]) {
+            Ordering::Equal => self.compare_in_full(i, j),
+            o => o,
+        }
+    }
+
+    #[inline(never)]
+    fn compare_in_full(&self, i: usize, j: usize) -> Ordering {
+        let key = |k: usize| {
+            let (start, end) = self.ranges[k];
+            &self.bytes[start as usize..end as usize]
+        };
+        key(i).cmp(key(j))
+    }
+
+    /// Sorts the rules with `algo`; as [`sort_permutation`].
+    pub fn sort_permutation(&self, algo: SortAlgorithm) -> Vec<usize> {
+        sort_permutation_by(self.len(), algo, |i, j| self.compare(i, j))
+    }
+}
+
 /// The sort key of a setting: Provider, Key, ValueName, each folded.
 pub fn setting_key(provider: &str, key: &str, value_name: &str) -> [Vec<u16>; 3] {
     [fold(provider), fold(key), fold(value_name)]
@@ -90,8 +162,13 @@ pub fn setting_key(provider: &str, key: &str, value_name: &str) -> [Vec<u16>; 3]
 /// Sorts `keys` with `algo` and returns the permutation: element `k` of the sorted sequence is
 /// `keys[perm[k]]`.
 pub fn sort_permutation<K: Ord>(keys: &[K], algo: SortAlgorithm) -> Vec<usize> {
-    let mut perm: Vec<usize> = (0..keys.len()).collect();
-    let cmp = |a: &usize, b: &usize| keys[*a].cmp(&keys[*b]);
+    sort_permutation_by(keys.len(), algo, |a, b| keys[a].cmp(&keys[b]))
+}
+
+/// [`sort_permutation`] of `n` elements that `compare` orders by index.
+pub fn sort_permutation_by(n: usize, algo: SortAlgorithm, compare: impl Fn(usize, usize) -> Ordering) -> Vec<usize> {
+    let mut perm: Vec<usize> = (0..n).collect();
+    let cmp = |a: &usize, b: &usize| compare(*a, *b);
     match algo {
         SortAlgorithm::LegacyQuickSort => legacy_quicksort(&mut perm, &cmp),
         SortAlgorithm::IntroSort => introsort(&mut perm, &cmp),
@@ -366,6 +443,93 @@ mod tests {
                 let q = sort_permutation(&x, algo);
                 let back: Vec<usize> = q.iter().map(|&j| order[j]).collect();
                 assert_eq!(back, (0..n).collect::<Vec<_>>(), "{algo:?} n={n}");
+            }
+        }
+    }
+
+    /// The straightforward definition the fast paths must agree with: every UTF-16 code unit
+    /// through `char::to_uppercase` when that gives exactly one BMP character, else unchanged.
+    fn reference_fold(s: &str) -> Vec<u16> {
+        s.encode_utf16()
+            .map(|u| {
+                let Some(c) = char::from_u32(u32::from(u)) else {
+                    return u;
+                };
+                let up: Vec<char> = c.to_uppercase().collect();
+                match up[..] {
+                    [x] if (x as u32) <= 0xFFFF => x as u32 as u16,
+                    _ => u,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn upper_unit_agrees_with_the_reference_on_every_code_unit() {
+        for u in 0..=0xFFFFu16 {
+            let want = match char::from_u32(u32::from(u)) {
+                Some(c) => reference_fold(c.encode_utf8(&mut [0; 4]))[0],
+                None => u,
+            };
+            assert_eq!(super::super::fold::upper_unit(u), want, "U+{u:04X}");
+        }
+    }
+
+    /// Strings mixing ASCII, Latin-1, characters whose full upper case is several characters,
+    /// characters outside the BMP (surrogate pairs), and the private-use area above the
+    /// surrogates (where UTF-16 and code point order differ).
+    fn names() -> impl Strategy<Value = String> {
+        let chars = prop_oneof![
+            4 => proptest::char::range('\u{20}', '\u{7e}'),
+            1 => proptest::sample::select(vec!['ß', 'ﬁ', 'ŉ', 'ǰ', 'ΐ', 'é', 'É', 'ÿ', 'ı', 'ſ', 'µ', 'ǅ', '\u{E000}', '\u{FFFD}']),
+            1 => proptest::char::any(),
+            1 => proptest::sample::select(vec!['𐐨', '𐐀', '😀', '\u{10FFFF}']),
+        ];
+        let short = proptest::collection::vec(chars, 0..6).prop_map(|v| v.into_iter().collect());
+        // Long names from a few letters share long prefixes, so that comparisons get past the
+        // 128-bit prefix of `RuleKeys` and into the full comparison.
+        let few = proptest::sample::select(vec!['a', 'A', 'b', 'é', 'É', '\u{E000}', '𐐨']);
+        let long = proptest::collection::vec(few, 0..24).prop_map(|v| v.into_iter().collect());
+        prop_oneof![short, long]
+    }
+
+    fn rule() -> impl Strategy<Value = (u32, [Option<String>; 6], Vec<u8>)> {
+        (
+            prop_oneof![0u32..3, Just(u32::MAX), Just(3)],
+            proptest::array::uniform6(proptest::option::of(names())),
+            proptest::collection::vec(0u8..3, 0..20),
+        )
+    }
+
+    use proptest::prelude::*;
+
+    fn as_refs(n: &[Option<String>; 6]) -> [Option<&str>; 6] {
+        std::array::from_fn(|k| n[k].as_deref())
+    }
+
+    proptest! {
+        #[test]
+        fn fast_folding_agrees_with_the_reference(a in names(), b in names()) {
+            prop_assert_eq!(fold(&a), reference_fold(&a));
+            prop_assert_eq!(compare_ignore_case(&a, &b), reference_fold(&a).cmp(&reference_fold(&b)));
+            let lower = a.to_lowercase();
+            prop_assert_eq!(compare_ignore_case(&a, &lower), reference_fold(&a).cmp(&reference_fold(&lower)));
+        }
+
+        #[test]
+        fn flat_rule_keys_order_as_rule_key(rules in proptest::collection::vec(rule(), 1..40)) {
+            let mut flat = RuleKeys::with_capacity(rules.len());
+            for (t, n, h) in &rules {
+                flat.push(*t, as_refs(n), h);
+            }
+            let keys: Vec<RuleKey> = rules.iter().map(|(t, n, h)| RuleKey::new(*t, as_refs(n), h)).collect();
+            for i in 0..keys.len() {
+                for j in 0..keys.len() {
+                    prop_assert_eq!(flat.compare(i, j), keys[i].cmp(&keys[j]), "{} vs {}", i, j);
+                }
+            }
+            for algo in [SortAlgorithm::LegacyQuickSort, SortAlgorithm::IntroSort] {
+                prop_assert_eq!(flat.sort_permutation(algo), sort_permutation(&keys, algo));
             }
         }
     }

@@ -143,8 +143,67 @@ impl BinPolicy {
         out
     }
 
+    /// At least the encoded size in nearly every policy (file rules, signers and scenarios are
+    /// bounded; settings and app settings are guessed), so that the output buffer of a large
+    /// policy is allocated once instead of grown and copied.
     fn size_hint(&self) -> usize {
-        0x44 + self.file_rules.len() * 120 + self.signers.len() * 160 + 1024
+        let s = prim::string_size_bound;
+        let list = |v: &[u32]| 4 + 4 * v.len();
+        let rules: usize = self
+            .file_rules
+            .iter()
+            .map(|r| {
+                4 + s(&r.file_name)
+                    + 8
+                    + 4
+                    + r.hash.len()
+                    + 3
+                    + 8
+                    + 4
+                    + r.app_ids.iter().map(|a| s(a)).sum::<usize>()
+                    + s(&r.internal_name)
+                    + s(&r.file_description)
+                    + s(&r.product_name)
+                    + s(&r.package_family_name)
+                    + 8
+                    + s(&r.file_path)
+                    + 16
+            })
+            .sum();
+        let signers: usize = self
+            .signers
+            .iter()
+            .map(|g| {
+                8 + match &g.root {
+                    BinRoot::Tbs(v) => v.len() + 3,
+                    BinRoot::Wellknown(_) => 0,
+                } + list(&g.ekus)
+                    + s(&g.issuer)
+                    + s(&g.publisher)
+                    + s(&g.oem_id)
+                    + list(&g.file_attrib_refs)
+                    + 8
+                    + list(&g.artifact_rule_refs)
+                    + list(&g.except_ekus)
+            })
+            .sum();
+        let group = |g: &BinSignerGroup| {
+            12 + 4 * g.rules.len()
+                + [&g.allowed, &g.denied]
+                    .iter()
+                    .flat_map(|l| l.iter())
+                    .map(|r| 8 + 4 * r.exceptions.len())
+                    .sum::<usize>()
+        };
+        let scenarios: usize = self
+            .scenarios
+            .iter()
+            .map(|c| {
+                12 + 4 * c.inherited.len() + c.groups.iter().map(group).sum::<usize>() + group(&c.artifact_signers)
+            })
+            .sum();
+        let ekus: usize = self.ekus.iter().map(|e| 4 + e.len() + 3).sum();
+        0x48 + ekus + rules + signers + scenarios + self.settings.len() * 256 + self.artifact_rules.len() * 256 + 1024
     }
 
     fn encode_section(&self, tag: u32, out: &mut Vec<u8>) {

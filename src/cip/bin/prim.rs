@@ -51,6 +51,23 @@ impl Codec for Version {
 /// uses `String` with "" meaning absent.
 impl Codec for String {
     fn encode(&self, out: &mut Vec<u8>) {
+        if self.is_empty() {
+            // Most strings of a policy are absent fields: length 0 and the trailer.
+            out.extend_from_slice(&[0; 8]);
+            return;
+        }
+        if self.is_ascii() {
+            // Nearly every string: each byte is one UTF-16 unit with a zero high byte, so the
+            // length is known up front and the units are written into zeroed space in one pass.
+            let len = 2 * self.len();
+            put_len(out, len);
+            let start = out.len();
+            out.resize(start + len + (4 - len % 4) % 4 + 4, 0);
+            for (unit, &b) in out[start..start + len].chunks_exact_mut(2).zip(self.as_bytes()) {
+                unit[0] = b;
+            }
+            return;
+        }
         let start = out.len();
         put_u32(out, 0);
         for unit in self.encode_utf16() {
@@ -82,6 +99,12 @@ impl Codec for String {
         }
         Ok(s)
     }
+}
+
+/// An upper bound of the encoded size of an optional string (UTF-8 never has fewer bytes than
+/// UTF-16 has code units), for sizing the output buffer.
+pub fn string_size_bound(s: &str) -> usize {
+    4 + 2 * s.len() + 3 + 4
 }
 
 /// A "blob": u32 length, the bytes, zero padding to 4 (no trailing word).
