@@ -139,9 +139,7 @@ fn collapse(s: &str) -> &str {
     s.trim_matches(is_xml_space)
 }
 
-// XSD `.` is any character but \n and \r; the patterns are written here in Rust syntax, anchored.
-static VERSION_EX: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[0-9]*[^\n\r][0-9]*[^\n\r][0-9]*[^\n\r][0-9]*$").expect("static regex"));
+// The patterns are written here in Rust syntax, anchored.
 static MACRO_ID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-zA-Z_][a-zA-Z_0-9.]*$").expect("static regex"));
 const VALUE_CLASS: &str = r"[a-zA-Z0-9\-_!@#%&\^.,;:=+~`'{}()\[\]$ \\]";
 static MACRO_VALUE: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!("^{VALUE_CLASS}*$")).expect("static regex"));
@@ -163,15 +161,45 @@ pub fn app_ids_dotnet(s: &str) -> bool {
     APP_IDS_DOTNET.is_match(s)
 }
 
-/// True when `s` matches one of the ID type's patterns (ignoring the length facet).
+/// True when `s` matches one of the ID type's patterns (ignoring the length facet). A match is
+/// all ASCII.
 pub fn id_matches(t: IdType, s: &str) -> bool {
+    // Bytes, not chars: every character the pattern allows is ASCII, and no byte of a non-ASCII
+    // character is.
     t.prefixes.iter().any(|p| {
-        s.strip_prefix(p).is_some_and(|rest| {
-            let mut chars = rest.chars();
-            chars.next().is_some_and(|c| c.is_ascii_uppercase())
-                && chars.all(|c| c == '_' || c.is_ascii_uppercase() || c.is_ascii_digit())
+        s.as_bytes().strip_prefix(p.as_bytes()).is_some_and(|rest| {
+            rest.first().is_some_and(u8::is_ascii_uppercase)
+                && rest[1..]
+                    .iter()
+                    .all(|&b| b == b'_' || b.is_ascii_uppercase() || b.is_ascii_digit())
         })
     })
+}
+
+/// `VersionExType`: `[0-9]*.[0-9]*.[0-9]*.[0-9]*` with XSD's `.` (any character but a line
+/// break). Checked by hand rather than with a regular expression, as it is checked for every
+/// version attribute: the set of how many `.` positions may have been used so far is tracked
+/// as a bit mask (bit k: k used).
+fn version_ex(s: &str) -> bool {
+    let mut states: u8 = 1;
+    for c in s.chars() {
+        states = match c {
+            '\n' | '\r' => return false,
+            // A digit stays in a digit run or takes the next `.` position.
+            '0'..='9' => states | (states << 1),
+            _ => states << 1,
+        } & 0b1111;
+        if states == 0 {
+            return false;
+        }
+    }
+    states & 0b1000 != 0
+}
+
+/// True when every byte is a hex digit. Not short-circuiting, so that the loop over the long
+/// digests of hash rules can be vectorised (values are nearly always valid).
+fn all_hex(s: &str) -> bool {
+    s.bytes().fold(true, |ok, b| ok & b.is_ascii_hexdigit())
 }
 
 fn unsigned(s: &str, max: u64, name: &str) -> Result<(), TypeError> {
@@ -286,6 +314,56 @@ fn any_uri(s: &str) -> bool {
 
 /// Checks a value (an attribute value, or an element's character data) against a type.
 pub fn check(ty: Ty, value: &str) -> Result<(), TypeError> {
+    // This runs for every attribute of a document; keeping the error messages out of the common
+    // path keeps it small.
+    if accepts(ty, value) { Ok(()) } else { explain(ty, value) }
+}
+
+/// True when `value` is of type `ty`: what [`explain`] accepts, without building messages.
+fn accepts(ty: Ty, value: &str) -> bool {
+    match ty {
+        Ty::String => true,
+        Ty::Enum(allowed) => allowed.contains(&value),
+        Ty::Guid => guid(value),
+        Ty::VersionEx => version_ex(value),
+        Ty::Hex => hex(value).is_some(),
+        Ty::HexLen(n) => hex(value).is_some_and(|v| v.len() / 2 == n),
+        Ty::UByte => unsigned(value, u64::from(u8::MAX), "unsignedByte").is_ok(),
+        Ty::UShort => unsigned(value, u64::from(u16::MAX), "unsignedShort").is_ok(),
+        Ty::UInt => unsigned(value, u64::from(u32::MAX), "unsignedInt").is_ok(),
+        Ty::Bool => matches!(collapse(value), "true" | "false" | "1" | "0"),
+        Ty::DateTime => date_time(value),
+        Ty::AnyUri => any_uri(collapse(value)),
+        // A match is ASCII, so its length in bytes is its length in characters.
+        Ty::Id(t) => id_matches(t, value) && value.len() >= t.min_len,
+        Ty::ScenarioIds => !value.is_empty() && SCENARIO_IDS.is_match(value),
+        Ty::MacroId => MACRO_ID.is_match(value),
+        Ty::MacroValue => MACRO_VALUE.is_match(value),
+        Ty::AppIds => APP_IDS_LIBXML2.is_match(value),
+    }
+}
+
+/// `GuidType`: a GUID in braces.
+fn guid(value: &str) -> bool {
+    value.len() == 38
+        && value.starts_with('{')
+        && value.ends_with('}')
+        && value[1..37].bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+/// The whitespace-collapsed value when it is `xs:hexBinary`.
+fn hex(value: &str) -> Option<&str> {
+    let v = collapse(value);
+    (all_hex(v) && v.len().is_multiple_of(2)).then_some(v)
+}
+
+/// Why `value` is not of type `ty` (`Ok` when it is).
+#[cold]
+#[inline(never)]
+fn explain(ty: Ty, value: &str) -> Result<(), TypeError> {
     match ty {
         Ty::String => Ok(()),
         Ty::Enum(allowed) => {
@@ -303,14 +381,7 @@ pub fn check(ty: Ty, value: &str) -> Result<(), TypeError> {
             }
         }
         Ty::Guid => {
-            let ok = value.len() == 38
-                && value.starts_with('{')
-                && value.ends_with('}')
-                && value[1..37].bytes().enumerate().all(|(i, b)| match i {
-                    8 | 13 | 18 | 23 => b == b'-',
-                    _ => b.is_ascii_hexdigit(),
-                });
-            if ok {
+            if guid(value) {
                 Ok(())
             } else {
                 err(
@@ -320,7 +391,7 @@ pub fn check(ty: Ty, value: &str) -> Result<(), TypeError> {
             }
         }
         Ty::VersionEx => {
-            if VERSION_EX.is_match(value) {
+            if version_ex(value) {
                 Ok(())
             } else {
                 err(
@@ -331,7 +402,7 @@ pub fn check(ty: Ty, value: &str) -> Result<(), TypeError> {
         }
         Ty::Hex | Ty::HexLen(_) => {
             let v = collapse(value);
-            if !v.bytes().all(|b| b.is_ascii_hexdigit()) || !v.len().is_multiple_of(2) {
+            if !all_hex(v) || !v.len().is_multiple_of(2) {
                 return err(
                     Code::XS010,
                     format!("`{v}` is not hexBinary (an even number of hex digits, nothing else)"),
@@ -538,9 +609,32 @@ mod tests {
         ] {
             assert_eq!(ok(Ty::AnyUri, v), want, "AnyUri {v:?}");
         }
+        assert!(ok(Ty::VersionEx, "é1a2"));
+        assert!(!ok(Ty::VersionEx, "1.2.3.4.5"));
+        assert!(!ok(Ty::VersionEx, "1.2\n3.4"));
         assert!(ok(Ty::Id(FILE_ATTRIB_ID), "ID_FILE_AB"));
         assert!(!ok(Ty::Id(FILE_ATTRIB_ID), "ID_FILE_A"));
         assert!(!ok(Ty::Id(SIGNER_ID), "ID_SIGNER_a"));
         assert!(!ok(Ty::Id(SIGNER_ID), "ID_SIGNER_1A"));
+    }
+
+    /// The hand-written VersionExType check accepts exactly what the pattern, as a regular
+    /// expression, does: every string of up to six characters over an alphabet of digits,
+    /// dots, other ASCII, a line break and a non-ASCII character.
+    #[test]
+    fn version_ex_is_the_pattern() {
+        let re = Regex::new(r"^[0-9]*[^\n\r][0-9]*[^\n\r][0-9]*[^\n\r][0-9]*$").unwrap();
+        let alphabet = ['0', '7', '.', 'a', '\n', '\r', 'é'];
+        let mut words = vec![String::new()];
+        for _ in 0..6 {
+            let longer: Vec<String> = words
+                .iter()
+                .flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}")))
+                .collect();
+            for w in &longer {
+                assert_eq!(version_ex(w), re.is_match(w), "{w:?}");
+            }
+            words = longer;
+        }
     }
 }

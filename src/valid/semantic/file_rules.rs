@@ -1,8 +1,6 @@
 //! File-rule content (§3.4), hashes (§3.7) and FilePath rules (§3.8) that do not depend on the
 //! target build.
 
-use std::collections::BTreeMap;
-
 use foldhash::HashMap;
 
 use super::{Ctx, group_path};
@@ -65,24 +63,23 @@ fn path_variables(path: &str) -> Vec<&str> {
 }
 
 fn is_pe_name(stem: &str) -> bool {
-    let s = stem.to_ascii_lowercase();
+    let s = stem.as_bytes();
     [".exe", ".dll", ".ocx", ".cpl", ".scr", ".efi", ".mui"]
         .iter()
-        .any(|x| s.ends_with(x))
+        .any(|x| s.len() >= x.len() && s[s.len() - x.len()..].eq_ignore_ascii_case(x.as_bytes()))
 }
 
 pub fn check(cx: &mut Ctx<'_>) {
     let p = cx.p;
     let mut hash_rules = 0usize;
     for (i, r) in p.file_rules.iter().enumerate() {
-        let path = format!("file_rules[{i}]");
-        content(cx, &path, r);
+        content(cx, i, r);
         if let Some(h) = &r.hash {
             hash_rules += 1;
             if h.len() != 20 && h.len() != 32 {
                 cx.emit_help(
                     Code::HS001,
-                    &format!("{path}@Hash"),
+                    &format!("file_rules[{i}]@Hash"),
                     format!("the hash is {} bytes; file-rule hashes are SHA-1 (20) or SHA-256 (32) bytes", h.len()),
                     if h.len() == 64 && h.0.iter().all(|b| b.is_ascii_hexdigit()) {
                         "these bytes are themselves hex digits: the hash was hex-encoded twice"
@@ -105,16 +102,17 @@ pub fn check(cx: &mut Ctx<'_>) {
         );
     }
 
-    // FP001 and FP008: where path rules are used.
-    // First rule per ID wins (reversed); never iterated, so its order cannot reach the output.
-    let by_id: HashMap<&str, &FileRule> = p.file_rules.iter().rev().map(|r| (r.id.as_str(), r)).collect();
-    let is_path_rule = |id: &str| by_id.get(id).is_some_and(|r| r.file_path.is_some());
+    // FP001 and FP008: where path rules are used (the first rule with an ID is the one meant).
+    // Rules without a path are the rule, so IDs are looked up only when some rule has a path.
+    let any_path_rule = p.file_rules.iter().any(|r| r.file_path.is_some());
+    let is_path_rule =
+        |cx: &Ctx<'_>, id: &str| any_path_rule && cx.rule_ids.get(id).is_some_and(|r| r.file_path.is_some());
     for (i, s) in p.signing_scenarios.iter().enumerate() {
         for (g, group) in s.groups().into_iter().enumerate() {
             let gp = group_path(i, g);
             if s.value == SCENARIO_KERNEL {
                 for (j, id) in group.file_rules_ref.iter().enumerate() {
-                    if is_path_rule(id.as_str()) {
+                    if is_path_rule(cx, id.as_str()) {
                         cx.emit_help(
                             Code::FP001,
                             &format!("{gp}.file_rules_ref[{j}]"),
@@ -126,7 +124,7 @@ pub fn check(cx: &mut Ctx<'_>) {
             }
             for (j, a) in group.allowed.iter().enumerate() {
                 for (k, id) in a.except_deny_rules.iter().enumerate() {
-                    if is_path_rule(id.as_str()) {
+                    if is_path_rule(cx, id.as_str()) {
                         cx.emit(
                             Code::FP008,
                             &format!("{gp}.allowed[{j}].except_deny_rules[{k}]"),
@@ -137,7 +135,7 @@ pub fn check(cx: &mut Ctx<'_>) {
             }
             for (j, d) in group.denied.iter().enumerate() {
                 for (k, id) in d.except_allow_rules.iter().enumerate() {
-                    if is_path_rule(id.as_str()) {
+                    if is_path_rule(cx, id.as_str()) {
                         cx.emit(
                             Code::FP008,
                             &format!("{gp}.denied[{j}].except_allow_rules[{k}]"),
@@ -219,41 +217,53 @@ pub fn check(cx: &mut Ctx<'_>) {
     }
 }
 
-/// FR001–FR006, FR010, FR011 for one rule.
-fn content(cx: &mut Ctx<'_>, path: &str, r: &FileRule) {
-    let names = [
-        ("FileName", r.file_name.is_some()),
-        ("InternalName", r.internal_name.is_some()),
-        ("FileDescription", r.file_description.is_some()),
-        ("ProductName", r.product_name.is_some()),
-        ("PackageFamilyName", r.package_family_name.is_some()),
-        ("FilePath", r.file_path.is_some()),
-    ];
-    let versions = [
-        ("PackageVersion", r.package_version.is_some()),
-        ("MinimumFileVersion", r.minimum_file_version.is_some()),
-        ("MaximumFileVersion", r.maximum_file_version.is_some()),
-    ];
+/// FR001–FR006, FR010, FR011 for rule `i`.
+fn content(cx: &mut Ctx<'_>, i: usize, r: &FileRule) {
+    // Formatted only for a finding: large policies have thousands of rules.
+    let path = || format!("file_rules[{i}]");
+    // The name lists are built only for a finding: this runs for every rule.
+    let names = || {
+        [
+            ("FileName", r.file_name.is_some()),
+            ("InternalName", r.internal_name.is_some()),
+            ("FileDescription", r.file_description.is_some()),
+            ("ProductName", r.product_name.is_some()),
+            ("PackageFamilyName", r.package_family_name.is_some()),
+            ("FilePath", r.file_path.is_some()),
+        ]
+    };
+    let has_version =
+        r.package_version.is_some() || r.minimum_file_version.is_some() || r.maximum_file_version.is_some();
+    let has_name = r.file_name.is_some()
+        || r.internal_name.is_some()
+        || r.file_description.is_some()
+        || r.product_name.is_some()
+        || r.package_family_name.is_some()
+        || r.file_path.is_some();
     if r.hash.is_some() {
-        let extra: Vec<&str> = names
-            .iter()
-            .chain(&versions)
-            .filter(|(_, on)| *on)
-            .map(|(n, _)| *n)
-            .collect();
-        if !extra.is_empty() {
+        if has_name || has_version {
+            let versions = [
+                ("PackageVersion", r.package_version.is_some()),
+                ("MinimumFileVersion", r.minimum_file_version.is_some()),
+                ("MaximumFileVersion", r.maximum_file_version.is_some()),
+            ];
+            let extra: Vec<&str> = names()
+                .iter()
+                .chain(&versions)
+                .filter(|(_, on)| *on)
+                .map(|(n, _)| *n)
+                .collect();
             cx.emit_help(
                 Code::FR001,
-                path,
+                &path(),
                 format!("rule `{}` has a Hash and also {}", r.id, extra.join(", ")),
                 "a hash rule matches by hash alone; split it into a hash rule and an attribute rule",
             );
         }
-    } else if !names.iter().any(|(_, on)| *on) {
-        let has_version = versions.iter().any(|(_, on)| *on);
+    } else if !has_name {
         cx.emit_help(
             Code::FR002,
-            path,
+            &path(),
             if has_version {
                 format!(
                     "rule `{}` has only a version; it needs a file name, path or other name to match",
@@ -270,16 +280,16 @@ fn content(cx: &mut Ctx<'_>, path: &str, r: &FileRule) {
     {
         cx.emit(
             Code::FR003,
-            path,
+            &path(),
             format!("MinimumFileVersion {min} is greater than MaximumFileVersion {max}"),
         );
     }
     if r.app_ids.is_some() {
-        let bad: Vec<&str> = names[1..5].iter().filter(|(_, on)| *on).map(|(n, _)| *n).collect();
+        let bad: Vec<&str> = names()[1..5].iter().filter(|(_, on)| *on).map(|(n, _)| *n).collect();
         if !bad.is_empty() {
             cx.emit(
                 Code::FR004,
-                &format!("{path}@AppIDs"),
+                &format!("file_rules[{i}]@AppIDs"),
                 format!("AppIDs cannot be combined with {}", bad.join(", ")),
             );
         }
@@ -294,7 +304,7 @@ fn content(cx: &mut Ctx<'_>, path: &str, r: &FileRule) {
         if !fits {
             cx.emit(
                 Code::FR006,
-                &format!("{path}@ID"),
+                &format!("file_rules[{i}]@ID"),
                 format!(
                     "a FileRule of Type `{}` needs an ID starting with {want}, not `{}`",
                     t.as_str(),
@@ -308,13 +318,13 @@ fn content(cx: &mut Ctx<'_>, path: &str, r: &FileRule) {
             // Minimum 65535.65535.65535.65535 alone (or maximum 0.0.0.0) is the "every version" idiom.
             (Some(min), None) if min != crate::model::Version::MAX => cx.emit_help(
                 Code::FR010,
-                path,
+                &path(),
                 format!("this Deny has only MinimumFileVersion, so it blocks version {min} and every lower version"),
                 "a Deny with only MinimumFileVersion blocks at or below it; give MaximumFileVersion too for a range",
             ),
             (None, Some(max)) if max != crate::model::Version::ZERO => cx.emit_help(
                 Code::FR010,
-                path,
+                &path(),
                 format!("this Deny has only MaximumFileVersion, so it blocks version {max} and every higher version"),
                 "a Deny with only MaximumFileVersion blocks at or above it; give MinimumFileVersion too for a range",
             ),
@@ -324,7 +334,7 @@ fn content(cx: &mut Ctx<'_>, path: &str, r: &FileRule) {
     if r.kind.action() == Action::Allow && r.file_name.as_deref() == Some("*") {
         cx.emit(
             Code::FR011,
-            path,
+            &path(),
             format!(
                 "rule `{}` allows every file (FileName=\"*\"); that suits only deny-list policies",
                 r.id
@@ -397,7 +407,11 @@ fn hash_sets(cx: &mut Ctx<'_>) {
         count: usize,
     }
     let p = cx.p;
-    let mut sets: BTreeMap<(bool, &str), Set> = BTreeMap::new();
+    // Sets in order of first appearance, found by (deny, stem) through a map that is only asked,
+    // never iterated; they are reported in (deny, stem) order below. ConfigCI writes a set's
+    // rules one after another, so the newest set is tried before the map.
+    let mut sets: Vec<((bool, &str), Set)> = Vec::new();
+    let mut by_key: HashMap<(bool, &str), usize> = HashMap::default();
     for (i, r) in p.file_rules.iter().enumerate() {
         let (Some(_), Some(name)) = (&r.hash, &r.friendly_name) else {
             continue;
@@ -418,19 +432,29 @@ fn hash_sets(cx: &mut Ctx<'_>) {
         else {
             continue;
         };
-        let set = sets.entry((action == Action::Deny, stem)).or_insert_with(|| Set {
-            first: i,
-            ..Set::default()
-        });
+        let key = (action == Action::Deny, stem);
+        let k = match sets.last() {
+            Some((last, _)) if *last == key => sets.len() - 1,
+            _ => *by_key.entry(key).or_insert_with(|| {
+                sets.push((
+                    key,
+                    Set {
+                        first: i,
+                        ..Set::default()
+                    },
+                ));
+                sets.len() - 1
+            }),
+        };
+        let set = &mut sets[k].1;
         set.sha256 |= sha256;
         set.page |= page;
         set.count += 1;
     }
+    // A lone rule does not show a set: some tools put the hash itself into the name.
+    sets.retain(|(_, set)| set.count >= 2);
+    sets.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     for ((deny, stem), set) in sets {
-        // A lone rule does not show a set: some tools put the hash itself into the name.
-        if set.count < 2 {
-            continue;
-        }
         let mut missing = Vec::new();
         if !set.sha256 {
             missing.push("SHA-256");

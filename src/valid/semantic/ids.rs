@@ -33,26 +33,27 @@ fn duplicates<'a>(cx: &mut Ctx<'_>, what: &str, list: &str, attr: &str, ids: imp
     // Never iterated, so the map's order cannot reach the output.
     let mut first: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
     for (i, id) in ids.enumerate() {
-        match first.get(id) {
-            Some(prev) => {
-                let prev_at = cx.loc(&format!("{list}[{prev}]@{attr}")).to_string();
-                let path = format!("{list}[{i}]@{attr}");
-                let msg = format!("{what} ID `{id}` is already used (at {prev_at})");
-                if what == "file rule" {
-                    cx.emit_help(
-                        Code::ID003,
-                        &path,
-                        msg,
-                        "Allow, Deny, FileAttrib and FileRule IDs share one namespace",
-                    );
-                } else {
-                    cx.emit(Code::ID003, &path, msg);
-                }
-            }
-            None => {
-                first.insert(id, i);
-            }
+        let prev = *first.entry(id).or_insert(i);
+        if prev != i {
+            duplicate(cx, what, list, attr, id, prev, i);
         }
+    }
+}
+
+/// Reports item `i` of `list`, whose ID `id` item `prev` already has.
+fn duplicate(cx: &mut Ctx<'_>, what: &str, list: &str, attr: &str, id: &str, prev: usize, i: usize) {
+    let prev_at = cx.loc(&format!("{list}[{prev}]@{attr}")).to_string();
+    let path = format!("{list}[{i}]@{attr}");
+    let msg = format!("{what} ID `{id}` is already used (at {prev_at})");
+    if what == "file rule" {
+        cx.emit_help(
+            Code::ID003,
+            &path,
+            msg,
+            "Allow, Deny, FileAttrib and FileRule IDs share one namespace",
+        );
+    } else {
+        cx.emit(Code::ID003, &path, msg);
     }
 }
 
@@ -74,13 +75,13 @@ pub fn check(cx: &mut Ctx<'_>) {
         "ID",
         p.artifact_rules.iter().map(|r| r.id.as_str()),
     );
-    duplicates(
-        cx,
-        "file rule",
-        "file_rules",
-        "ID",
-        p.file_rules.iter().map(|r| r.id.as_str()),
-    );
+    // File rule IDs are already indexed.
+    for (i, r) in p.file_rules.iter().enumerate() {
+        let prev = cx.rule_ids.firsts()[i];
+        if prev != i {
+            duplicate(cx, "file rule", "file_rules", "ID", r.id.as_str(), prev, i);
+        }
+    }
     if !cx.schema_ran {
         duplicates(cx, "Macro", "macros", "Id", p.macros.iter().map(|m| m.id.as_str()));
     }

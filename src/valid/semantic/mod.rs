@@ -8,11 +8,53 @@ mod refs;
 pub(crate) mod signers;
 mod unused;
 
+use foldhash::{HashMap, HashMapExt};
+
 use super::Options;
 use super::codes::Code;
 use super::finding::{Finding, Location};
-use crate::model::Policy;
+use crate::model::{FileRule, Policy};
 use crate::xml::SourceMap;
+
+/// File rules by ID, built once per policy: several checks resolve rule IDs, and building a map
+/// of thousands of IDs for each of them was a large part of validating a big policy.
+pub(crate) struct RuleIndex<'a> {
+    rules: &'a [FileRule],
+    /// The index of the first rule with each ID. Only asked, never iterated, so its order cannot
+    /// reach the output.
+    by_id: HashMap<&'a str, usize>,
+    /// For each rule, the index of the first rule with its ID (its own index unless the ID is a
+    /// duplicate).
+    first: Vec<usize>,
+}
+
+impl<'a> RuleIndex<'a> {
+    fn new(rules: &'a [FileRule]) -> Self {
+        let mut by_id = HashMap::with_capacity(rules.len());
+        let first = rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| *by_id.entry(r.id.as_str()).or_insert(i))
+            .collect();
+        RuleIndex { rules, by_id, first }
+    }
+
+    /// The index of the first rule with this ID.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    /// The first rule with this ID.
+    pub fn get(&self, id: &str) -> Option<&'a FileRule> {
+        let rules = self.rules;
+        self.position(id).map(|i| &rules[i])
+    }
+
+    /// For each rule, the index of the first rule with the same ID.
+    pub fn firsts(&self) -> &[usize] {
+        &self.first
+    }
+}
 
 /// What the checks see.
 pub(crate) struct Ctx<'a> {
@@ -27,6 +69,8 @@ pub(crate) struct Ctx<'a> {
     pub schema_ran: bool,
     /// Findings so far.
     pub out: Vec<Finding>,
+    /// The policy's file rules by ID.
+    pub rule_ids: RuleIndex<'a>,
 }
 
 impl<'a> Ctx<'a> {
@@ -37,6 +81,7 @@ impl<'a> Ctx<'a> {
             opts,
             schema_ran,
             out: Vec::new(),
+            rule_ids: RuleIndex::new(&p.file_rules),
         }
     }
 

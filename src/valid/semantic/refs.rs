@@ -1,6 +1,6 @@
 //! Reference resolution (§3.2): every reference must name an existing item of the right kind.
 
-use foldhash::{HashMap, HashSet};
+use foldhash::HashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -48,9 +48,9 @@ fn hint<'a>(left: &mut usize, id: &str, candidates: impl IntoIterator<Item = &'a
 
 pub fn check(cx: &mut Ctx<'_>) {
     let p = cx.p;
-    // Reversed so that the first rule with an ID wins. Hash maps and sets for lookups only, never
-    // iterated, so their order cannot reach the output; a scan per reference would be quadratic.
-    let rules: HashMap<&str, &FileRule> = p.file_rules.iter().rev().map(|r| (r.id.as_str(), r)).collect();
+    // Sets for lookups only, never iterated, so their order cannot reach the output; a scan per
+    // reference would be quadratic. File rules are looked up in `cx.rule_ids` (the first rule
+    // with an ID wins).
     let signer_ids: HashSet<&str> = p.signers.iter().map(|s| s.id.as_str()).collect();
     let eku_ids: HashSet<&str> = p.ekus.iter().map(|e| e.id.as_str()).collect();
     let artifact_ids: HashSet<&str> = p.artifact_rules.iter().map(|a| a.id.as_str()).collect();
@@ -59,56 +59,53 @@ pub fn check(cx: &mut Ctx<'_>) {
     let signer_exists = |id: &Id| signer_ids.contains(id.as_str());
     let mut hints = MAX_HINTS;
 
-    // RF001: signer references.
-    let mut signer_refs: Vec<(String, &Id)> = Vec::new();
+    // RF001: signer references. Paths are formatted only for a finding.
+    let mut missing_signer = |cx: &mut Ctx<'_>, path: &dyn Fn() -> String, id: &Id| {
+        if !signer_exists(id) {
+            let hint = hint(&mut hints, id.as_str(), p.signers.iter().map(|s| s.id.as_str()));
+            cx.emit(Code::RF001, &path(), format!("no Signer has the ID `{id}`{hint}"));
+        }
+    };
     for (i, s) in p.signing_scenarios.iter().enumerate() {
         for (g, group) in s.groups().into_iter().enumerate() {
-            let gp = group_path(i, g);
-            signer_refs.extend(
-                group
-                    .allowed
-                    .iter()
-                    .enumerate()
-                    .map(|(j, a)| (format!("{gp}.allowed[{j}]@SignerId"), &a.signer_id)),
-            );
-            signer_refs.extend(
-                group
-                    .denied
-                    .iter()
-                    .enumerate()
-                    .map(|(j, d)| (format!("{gp}.denied[{j}]@SignerId"), &d.signer_id)),
+            for (j, a) in group.allowed.iter().enumerate() {
+                missing_signer(
+                    cx,
+                    &|| format!("{}.allowed[{j}]@SignerId", group_path(i, g)),
+                    &a.signer_id,
+                );
+            }
+            for (j, d) in group.denied.iter().enumerate() {
+                missing_signer(
+                    cx,
+                    &|| format!("{}.denied[{j}]@SignerId", group_path(i, g)),
+                    &d.signer_id,
+                );
+            }
+        }
+        let a = &s.artifact_signers;
+        for (j, x) in a.allowed.iter().enumerate() {
+            missing_signer(
+                cx,
+                &|| format!("signing_scenarios[{i}].artifact_signers.allowed[{j}]@SignerId"),
+                &x.signer_id,
             );
         }
-        let ap = format!("signing_scenarios[{i}].artifact_signers");
-        let a = &s.artifact_signers;
-        signer_refs.extend(
-            a.allowed
-                .iter()
-                .enumerate()
-                .map(|(j, x)| (format!("{ap}.allowed[{j}]@SignerId"), &x.signer_id)),
-        );
-        signer_refs.extend(
-            a.denied
-                .iter()
-                .enumerate()
-                .map(|(j, x)| (format!("{ap}.denied[{j}]@SignerId"), &x.signer_id)),
-        );
+        for (j, x) in a.denied.iter().enumerate() {
+            missing_signer(
+                cx,
+                &|| format!("signing_scenarios[{i}].artifact_signers.denied[{j}]@SignerId"),
+                &x.signer_id,
+            );
+        }
     }
     for (list, name) in [
         (&p.update_policy_signers, "update_policy_signers"),
         (&p.supplemental_policy_signers, "supplemental_policy_signers"),
         (&p.ci_signers, "ci_signers"),
     ] {
-        signer_refs.extend(
-            list.iter()
-                .enumerate()
-                .map(|(i, id)| (format!("{name}[{i}]@SignerId"), id)),
-        );
-    }
-    for (path, id) in signer_refs {
-        if !signer_exists(id) {
-            let hint = hint(&mut hints, id.as_str(), p.signers.iter().map(|s| s.id.as_str()));
-            cx.emit(Code::RF001, &path, format!("no Signer has the ID `{id}`{hint}"));
+        for (i, id) in list.iter().enumerate() {
+            missing_signer(cx, &|| format!("{name}[{i}]@SignerId"), id);
         }
     }
 
@@ -128,7 +125,7 @@ pub fn check(cx: &mut Ctx<'_>) {
         for (j, id) in s.file_attrib_refs.iter().enumerate() {
             // Formatted only for a finding: there can be thousands of references.
             let path = || format!("signers[{i}].file_attrib_refs[{j}]@RuleID");
-            match rules.get(id.as_str()) {
+            match cx.rule_ids.get(id.as_str()) {
                 None => cx.emit(Code::RF003, &path(), format!("no FileAttrib has the ID `{id}`")),
                 Some(r) if r.kind.action() != Action::Attribute => cx.emit_help(
                     Code::RF003,
@@ -153,11 +150,10 @@ pub fn check(cx: &mut Ctx<'_>) {
 
     for (i, s) in p.signing_scenarios.iter().enumerate() {
         for (g, group) in s.groups().into_iter().enumerate() {
-            let gp = group_path(i, g);
             // RF004
             for (j, id) in group.file_rules_ref.iter().enumerate() {
-                let path = || format!("{gp}.file_rules_ref[{j}]@RuleID");
-                match rules.get(id.as_str()) {
+                let path = || format!("{}.file_rules_ref[{j}]@RuleID", group_path(i, g));
+                match cx.rule_ids.get(id.as_str()) {
                     None => {
                         let hint = hint(&mut hints, id.as_str(), p.file_rules.iter().map(|r| r.id.as_str()));
                         cx.emit(Code::RF004, &path(), format!("no file rule has the ID `{id}`{hint}"));
@@ -174,15 +170,15 @@ pub fn check(cx: &mut Ctx<'_>) {
             // RF005
             for (j, a) in group.allowed.iter().enumerate() {
                 for (k, id) in a.except_deny_rules.iter().enumerate() {
-                    let path = format!("{gp}.allowed[{j}].except_deny_rules[{k}]@DenyRuleID");
-                    except(cx, &rules, &path, id, Action::Deny);
+                    let path = || format!("{}.allowed[{j}].except_deny_rules[{k}]@DenyRuleID", group_path(i, g));
+                    except(cx, &path, id, Action::Deny);
                 }
             }
             // RF006
             for (j, d) in group.denied.iter().enumerate() {
                 for (k, id) in d.except_allow_rules.iter().enumerate() {
-                    let path = format!("{gp}.denied[{j}].except_allow_rules[{k}]@AllowRuleID");
-                    except(cx, &rules, &path, id, Action::Allow);
+                    let path = || format!("{}.denied[{j}].except_allow_rules[{k}]@AllowRuleID", group_path(i, g));
+                    except(cx, &path, id, Action::Allow);
                 }
             }
         }
@@ -212,7 +208,7 @@ pub fn check(cx: &mut Ctx<'_>) {
         // RF008
         if let Some(target) = &r.hotpatch.require_hotpatch_id {
             let path = format!("file_rules[{i}]@RequireHotpatchID");
-            match rules.get(target.as_str()) {
+            match cx.rule_ids.get(target.as_str()) {
                 _ if *target == r.id => cx.emit(Code::RF008, &path, "a rule cannot require a hot-patch of itself"),
                 None => cx.emit(Code::RF008, &path, format!("no Allow rule has the ID `{target}`")),
                 Some(t) if t.kind.action() != Action::Allow => cx.emit(
@@ -284,15 +280,15 @@ pub fn check(cx: &mut Ctx<'_>) {
     }
 }
 
-fn except(cx: &mut Ctx<'_>, rules: &HashMap<&str, &FileRule>, path: &str, id: &Id, want: Action) {
+fn except(cx: &mut Ctx<'_>, path: &dyn Fn() -> String, id: &Id, want: Action) {
     let (code, noun) = match want {
         Action::Deny => (Code::RF005, "Deny"),
         _ => (Code::RF006, "Allow"),
     };
-    match rules.get(id.as_str()) {
-        None => cx.emit(code, path, format!("no {noun} rule has the ID `{id}`")),
+    match cx.rule_ids.get(id.as_str()) {
+        None => cx.emit(code, &path(), format!("no {noun} rule has the ID `{id}`")),
         Some(r) if r.kind.action() != want => {
-            cx.emit(code, path, format!("`{id}` is {}, not a {noun} rule", kind_name(r)))
+            cx.emit(code, &path(), format!("`{id}` is {}, not a {noun} rule", kind_name(r)))
         }
         Some(_) => {}
     }

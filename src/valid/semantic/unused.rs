@@ -1,27 +1,36 @@
 //! Unused and redundant items (§3.3).
 
+use std::hash::{Hash, Hasher};
+
 use foldhash::{HashMap, HashMapExt, HashSet};
 
 use super::{Ctx, group_path};
-use crate::model::{Action, FileRule, Id, OptionKind, PolicyType, SCENARIO_USER, Signer};
+use crate::model::{Action, FileRule, Id, OptionKind, PolicyType, SCENARIO_USER, Signer, Version};
 use crate::valid::codes::Code;
 
 pub fn check(cx: &mut Ctx<'_>) {
     let p = cx.p;
 
-    // Everything that refers to something (sets only asked, never iterated).
+    // Everything that refers to something (sets only asked, never iterated). File rules are
+    // marked by the index of the first rule with the referenced ID, which stands for every rule
+    // with that ID.
     let mut signer_refs: HashSet<&str> = HashSet::default();
-    let mut rule_refs: HashSet<&str> = HashSet::default();
+    let mut rule_refs = vec![false; p.file_rules.len()];
+    let mark = |refs: &mut [bool], id: &Id| {
+        if let Some(k) = cx.rule_ids.position(id.as_str()) {
+            refs[k] = true;
+        }
+    };
     for s in &p.signing_scenarios {
         for g in s.groups() {
             signer_refs.extend(g.allowed.iter().map(|a| a.signer_id.as_str()));
             signer_refs.extend(g.denied.iter().map(|d| d.signer_id.as_str()));
-            rule_refs.extend(g.file_rules_ref.iter().map(Id::as_str));
+            g.file_rules_ref.iter().for_each(|id| mark(&mut rule_refs, id));
             for a in &g.allowed {
-                rule_refs.extend(a.except_deny_rules.iter().map(Id::as_str));
+                a.except_deny_rules.iter().for_each(|id| mark(&mut rule_refs, id));
             }
             for d in &g.denied {
-                rule_refs.extend(d.except_allow_rules.iter().map(Id::as_str));
+                d.except_allow_rules.iter().for_each(|id| mark(&mut rule_refs, id));
             }
         }
         signer_refs.extend(s.artifact_signers.allowed.iter().map(|a| a.signer_id.as_str()));
@@ -30,11 +39,10 @@ pub fn check(cx: &mut Ctx<'_>) {
     for list in [&p.update_policy_signers, &p.supplemental_policy_signers, &p.ci_signers] {
         signer_refs.extend(list.iter().map(Id::as_str));
     }
-    let attrib_refs: HashSet<&str> = p
-        .signers
-        .iter()
-        .flat_map(|s| s.file_attrib_refs.iter().map(Id::as_str))
-        .collect();
+    let mut attrib_refs = vec![false; p.file_rules.len()];
+    for s in &p.signers {
+        s.file_attrib_refs.iter().for_each(|id| mark(&mut attrib_refs, id));
+    }
     let eku_refs: HashSet<&str> = p
         .signers
         .iter()
@@ -57,9 +65,10 @@ pub fn check(cx: &mut Ctx<'_>) {
         }
     }
     for (i, r) in p.file_rules.iter().enumerate() {
+        let first = cx.rule_ids.firsts()[i];
         match r.kind.action() {
             Action::Attribute => {
-                if !attrib_refs.contains(r.id.as_str()) {
+                if !attrib_refs[first] {
                     cx.emit(
                         Code::UN003,
                         &format!("file_rules[{i}]"),
@@ -68,7 +77,7 @@ pub fn check(cx: &mut Ctx<'_>) {
                 }
             }
             _ => {
-                if !rule_refs.contains(r.id.as_str()) {
+                if !rule_refs[first] {
                     cx.emit_help(
                         Code::UN002,
                         &format!("file_rules[{i}]"),
@@ -164,39 +173,7 @@ pub fn check(cx: &mut Ctx<'_>) {
 /// UN006: identical rules or signers under different IDs.
 fn redundant(cx: &mut Ctx<'_>) {
     let p = cx.p;
-    // Keys borrow every field but the ID and the name, so that no rule is cloned. A new field
-    // must be added here too: the exhaustive patterns make that a compile error, not a missed
-    // duplicate.
-    fn rule_key(r: &FileRule) -> impl std::hash::Hash + Eq + '_ {
-        let FileRule {
-            kind,
-            id: _,
-            friendly_name: _,
-            file_name,
-            internal_name,
-            file_description,
-            product_name,
-            package_family_name,
-            package_version,
-            minimum_file_version,
-            maximum_file_version,
-            hash,
-            app_ids,
-            file_path,
-            hotpatch,
-        } = r;
-        (
-            (kind, file_name, internal_name, file_description, product_name),
-            (
-                package_family_name,
-                package_version,
-                minimum_file_version,
-                maximum_file_version,
-            ),
-            (hash, app_ids, file_path, hotpatch),
-        )
-    }
-    let firsts = first_of_equals(&p.file_rules, rule_key);
+    let firsts = first_of_equals(&p.file_rules, RuleContent);
     for (i, j) in firsts.into_iter().enumerate().filter(|(i, j)| i != j) {
         cx.emit(
             Code::UN006,
@@ -204,7 +181,7 @@ fn redundant(cx: &mut Ctx<'_>) {
             format!("rule `{}` is identical to `{}`", p.file_rules[i].id, p.file_rules[j].id),
         );
     }
-    fn signer_key(s: &Signer) -> impl std::hash::Hash + Eq + '_ {
+    fn signer_key(s: &Signer) -> impl Hash + Eq + '_ {
         let Signer {
             id: _,
             name: _,
@@ -238,9 +215,96 @@ fn redundant(cx: &mut Ctx<'_>) {
     }
 }
 
+/// A file rule's content: every field but the ID and the name, borrowed so that no rule is
+/// cloned. A new field must be added here too: the exhaustive pattern makes that a compile
+/// error, not a missed duplicate.
+fn rule_key(r: &FileRule) -> impl Eq + '_ {
+    let FileRule {
+        kind,
+        id: _,
+        friendly_name: _,
+        file_name,
+        internal_name,
+        file_description,
+        product_name,
+        package_family_name,
+        package_version,
+        minimum_file_version,
+        maximum_file_version,
+        hash,
+        app_ids,
+        file_path,
+        hotpatch,
+    } = r;
+    (
+        (kind, file_name, internal_name, file_description, product_name),
+        (
+            package_family_name,
+            package_version,
+            minimum_file_version,
+            maximum_file_version,
+        ),
+        (hash, app_ids, file_path, hotpatch),
+    )
+}
+
+/// A file rule compared by everything but its ID and name (`rule_key`, whose exhaustive pattern
+/// keeps the comparison complete). Hashing the derived key tuple fed every field, present or
+/// not, to the hasher separately; this hashes only the fields that are present, which for the
+/// usual hash or attribute rule are two or three, with straight-line code.
+struct RuleContent<'a>(&'a FileRule);
+
+impl PartialEq for RuleContent<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        rule_key(self.0) == rule_key(other.0)
+    }
+}
+
+impl Eq for RuleContent<'_> {}
+
+impl Hash for RuleContent<'_> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        /// Feeds a present field to the hasher and notes in `present` that it was there, so
+        /// that equal values in different fields hash apart.
+        fn field<H: Hasher>(h: &mut H, present: &mut u32, bit: u32, bytes: Option<&[u8]>) {
+            if let Some(b) = bytes {
+                *present |= 1 << bit;
+                // The length keeps adjacent fields from running into each other.
+                h.write_usize(b.len());
+                h.write(b);
+            }
+        }
+        fn version<H: Hasher>(h: &mut H, present: &mut u32, bit: u32, v: Option<Version>) {
+            if let Some(Version([a, b, c, d])) = v {
+                *present |= 1 << bit;
+                h.write_u64(u64::from(a) << 48 | u64::from(b) << 32 | u64::from(c) << 16 | u64::from(d));
+            }
+        }
+        let r = self.0;
+        let mut present = 0;
+        r.kind.hash(h);
+        field(h, &mut present, 0, r.hash.as_ref().map(|x| x.0.as_slice()));
+        field(h, &mut present, 1, r.file_name.as_deref().map(str::as_bytes));
+        field(h, &mut present, 2, r.internal_name.as_deref().map(str::as_bytes));
+        field(h, &mut present, 3, r.file_description.as_deref().map(str::as_bytes));
+        field(h, &mut present, 4, r.product_name.as_deref().map(str::as_bytes));
+        field(h, &mut present, 5, r.package_family_name.as_deref().map(str::as_bytes));
+        field(h, &mut present, 6, r.app_ids.as_deref().map(str::as_bytes));
+        field(h, &mut present, 7, r.file_path.as_deref().map(str::as_bytes));
+        version(h, &mut present, 8, r.package_version);
+        version(h, &mut present, 9, r.minimum_file_version);
+        version(h, &mut present, 10, r.maximum_file_version);
+        if !r.hotpatch.is_empty() {
+            present |= 1 << 11;
+            r.hotpatch.hash(h);
+        }
+        h.write_u32(present);
+    }
+}
+
 /// For each item, the index of the first item with an equal key (its own index when it is the
 /// first). The map is only asked, never iterated, so its order cannot reach the output.
-fn first_of_equals<'a, T, K: std::hash::Hash + Eq>(items: &'a [T], key: impl Fn(&'a T) -> K) -> Vec<usize> {
+fn first_of_equals<'a, T, K: Hash + Eq>(items: &'a [T], key: impl Fn(&'a T) -> K) -> Vec<usize> {
     let mut seen = HashMap::with_capacity(items.len());
     items
         .iter()
