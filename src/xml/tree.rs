@@ -368,7 +368,7 @@ pub fn parse(text: &str) -> Result<Element, XmlError> {
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let is_empty = matches!(event, Event::Empty(_));
-                let scoped = e.attributes_raw().contains("xmlns");
+                let scoped = mentions_xmlns(e.attributes_raw());
                 if scoped && let Err(e) = ns_scopes.push(e) {
                     // `NsReader` reports this without moving its error position.
                     let e = quick_xml::Error::from(e);
@@ -376,7 +376,7 @@ pub fn parse(text: &str) -> Result<Element, XmlError> {
                 }
                 let (ns, _) = ns_scopes.resolve_element(e.name());
                 // Skip leading whitespace the reader may count before `<`.
-                let start = before + text[before..].find('<').unwrap_or(0);
+                let start = before + text.as_bytes()[before..].iter().position(|&b| b == b'<').unwrap_or(0);
                 let name = intern(e.local_name().as_ref());
                 if root.is_some() {
                     return Err(err(start, format!("content after the root element: <{name}>")));
@@ -502,6 +502,13 @@ pub fn parse(text: &str) -> Result<Element, XmlError> {
             "the document has no root element; expected <SiPolicy>".into(),
         )
     })
+}
+
+/// Whether `raw` has `xmlns` anywhere: the tags that may declare namespaces. Found through the
+/// `x`s (a substring search set itself up again for each tag).
+fn mentions_xmlns(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    memchr::memchr_iter(b'x', b).any(|i| b[i..].starts_with(b"xmlns"))
 }
 
 fn close(stack: &[(Element, usize, bool)], done: &mut Vec<Element>, root: &mut Option<Element>, el: Element) {
