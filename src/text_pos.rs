@@ -61,6 +61,7 @@ impl LineStarts {
 }
 
 /// `offset` clamped to `text` and moved back to the start of the character it falls in.
+#[inline]
 pub fn floor_char_boundary(text: &str, offset: usize) -> usize {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
@@ -132,6 +133,7 @@ impl<'a> SpanCursor<'a> {
         cursor
     }
 
+    #[inline(never)]
     fn enter_line(&mut self, start: usize) {
         let rest = &self.text.as_bytes()[start..];
         let len = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
@@ -144,6 +146,9 @@ impl<'a> SpanCursor<'a> {
 
     /// The position of byte `offset` (clamped to the text, moved back to a character boundary),
     /// the same as [`LineIndex::span`] gives.
+    // Inlined into the parser, which calls it for every element and attribute: the call itself
+    // cost about as much as the common case's work. Entering a line stays out of line.
+    #[inline]
     pub fn span(&mut self, offset: usize) -> Span {
         let offset = floor_char_boundary(self.text, offset);
         if offset < self.offset {
