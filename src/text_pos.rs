@@ -61,6 +61,7 @@ impl LineStarts {
 }
 
 /// `offset` clamped to `text` and moved back to the start of the character it falls in.
+#[inline]
 pub fn floor_char_boundary(text: &str, offset: usize) -> usize {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
@@ -96,56 +97,83 @@ impl<'a> LineIndex<'a> {
 #[derive(Clone, Debug)]
 pub struct SpanCursor<'a> {
     text: &'a str,
-    offset: usize,
+    /// 1-based number of the line the cursor is in.
     line: u32,
+    /// Where that line starts.
+    line_start: usize,
+    /// Where its `\n` is (the text's length for the last line).
+    line_end: usize,
+    /// Whether the whole text is ASCII: then no line needs testing.
+    ascii: bool,
+    /// Whether the line is ASCII, so that a column is a byte difference.
+    line_ascii: bool,
+    /// The last offset asked for, and its column (for lines that are not ASCII).
+    offset: usize,
     column: u32,
 }
 
 impl<'a> SpanCursor<'a> {
     /// A cursor at the start of `text`.
     pub fn new(text: &'a str) -> Self {
-        SpanCursor {
+        Self::at_start(text, text.is_ascii())
+    }
+
+    fn at_start(text: &'a str, ascii: bool) -> Self {
+        let mut cursor = SpanCursor {
             text,
-            offset: 0,
             line: 1,
+            line_start: 0,
+            line_end: 0,
+            ascii,
+            line_ascii: true,
+            offset: 0,
             column: 1,
-        }
+        };
+        cursor.enter_line(0);
+        cursor
+    }
+
+    #[inline(never)]
+    fn enter_line(&mut self, start: usize) {
+        let rest = &self.text.as_bytes()[start..];
+        let len = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        self.line_start = start;
+        self.line_end = start + len;
+        self.line_ascii = self.ascii || rest[..len].is_ascii();
+        self.offset = start;
+        self.column = 1;
     }
 
     /// The position of byte `offset` (clamped to the text, moved back to a character boundary),
     /// the same as [`LineIndex::span`] gives.
+    // Inlined into the parser, which calls it for every element and attribute: the call itself
+    // cost about as much as the common case's work. Entering a line stays out of line.
+    #[inline]
     pub fn span(&mut self, offset: usize) -> Span {
         let offset = floor_char_boundary(self.text, offset);
         if offset < self.offset {
-            *self = SpanCursor::new(self.text);
+            *self = SpanCursor::at_start(self.text, self.ascii);
         }
-        // One pass that counts line breaks and ORs the bytes, without an early exit, so that it
-        // compiles to vector code: the steps are mostly a few dozen bytes within one line, where
-        // calling memchr twice and `is_ascii` cost more than the bytes (a loop that branched on
-        // each byte was a third of the parse before either).
-        let seg = &self.text.as_bytes()[self.offset..offset];
-        let (breaks, ored) = seg
-            .iter()
-            .fold((0u32, 0u8), |(n, ored), &b| (n + u32::from(b == b'\n'), ored | b));
-        let tail = if breaks == 0 {
-            seg
-        } else {
-            self.line += breaks;
-            self.column = 1;
-            let last = seg.iter().rposition(|&b| b == b'\n').unwrap_or(0);
-            &seg[last + 1..]
-        };
-        self.column += if ored.is_ascii() {
-            tail.len() as u32
+        // Lines are found with memchr and tested for ASCII once each, when the cursor enters
+        // them: most calls then land in the current ASCII line and cost a subtraction (walking
+        // the bytes between calls was a tenth of the parse of a large policy).
+        while offset > self.line_end {
+            self.line += 1;
+            self.enter_line(self.line_end + 1);
+        }
+        let column = if self.line_ascii {
+            (offset - self.line_start) as u32 + 1
         } else {
             // Characters are the bytes that are not UTF-8 continuation bytes.
-            tail.iter().filter(|&&b| (b as i8) >= -0x40).count() as u32
+            let seg = &self.text.as_bytes()[self.offset..offset];
+            self.column + seg.iter().filter(|&&b| (b as i8) >= -0x40).count() as u32
         };
         self.offset = offset;
+        self.column = column;
         Span {
             offset,
             line: self.line,
-            column: self.column,
+            column,
         }
     }
 }
@@ -192,6 +220,25 @@ mod tests {
         // Forwards, repeated, backwards and past the end, including inside a character.
         for o in [0, 1, 3, 5, 5, 6, 7, 9, 13, 2, 8, 11, 16, 100] {
             assert_eq!(cur.span(o), idx.span(o), "offset {o}");
+        }
+        // Every increasing walk with steps of 0 to 3 bytes, over ASCII and non-ASCII lines, empty
+        // lines and a text that ends with a line break.
+        for text in ["\u{e9}a\n\nab\u{1F600}c\ndef\n\u{e9}\n", "a\n\nabc\r\ndef\n\n"] {
+            increasing_walks_agree(text);
+        }
+    }
+
+    fn increasing_walks_agree(text: &str) {
+        let idx = LineIndex::new(text);
+        for step in 0..4 {
+            for first in 0..4 {
+                let mut cur = SpanCursor::new(text);
+                let mut o = first;
+                while o <= text.len() + 1 {
+                    assert_eq!(cur.span(o), idx.span(o), "offset {o}, step {step}");
+                    o += step.max(1);
+                }
+            }
         }
     }
 }

@@ -375,7 +375,10 @@ impl Reader {
     }
 
     fn file_rule(&mut self, path: Path, e: &Element) -> Result<FileRule, XmlError> {
-        const COMMON: &[&str] = &[
+        /// Every attribute a file rule may have: the common ones, then Allow's hotpatch ones,
+        /// then FileRule's Type. Each kind's list below keeps this order, which is the order
+        /// error hints consider them in.
+        const ATTRS: [&str; 17] = [
             "ID",
             "FriendlyName",
             "FileName",
@@ -389,23 +392,29 @@ impl Reader {
             "Hash",
             "AppIDs",
             "FilePath",
+            "RequireHotpatchID",
+            "MinimumHotpatchSequence",
+            "MaximumHotpatchSequence",
+            "Type",
         ];
-        let mut allowed: Vec<&str> = COMMON.to_vec();
-        let kind = match &*e.name {
-            "Allow" => {
-                allowed.extend([
-                    "RequireHotpatchID",
-                    "MinimumHotpatchSequence",
-                    "MaximumHotpatchSequence",
-                ]);
-                FileRuleKind::Allow
+        const COMMON: usize = 13;
+        const GENERIC: [&str; COMMON + 1] = {
+            let mut out = [""; COMMON + 1];
+            let mut i = 0;
+            while i < COMMON {
+                out[i] = ATTRS[i];
+                i += 1;
             }
-            "Deny" => FileRuleKind::Deny,
-            "FileAttrib" => FileRuleKind::FileAttrib,
+            out[COMMON] = ATTRS[16];
+            out
+        };
+        let (kind, allowed): (_, &[&str]) = match &*e.name {
+            "Allow" => (FileRuleKind::Allow, &ATTRS[..16]),
+            "Deny" => (FileRuleKind::Deny, &ATTRS[..COMMON]),
+            "FileAttrib" => (FileRuleKind::FileAttrib, &ATTRS[..COMMON]),
             _ => {
-                allowed.push("Type");
                 let t = required(e, "Type")?;
-                FileRuleKind::Generic(GenericRuleType::parse(&t.value).ok_or_else(|| {
+                let kind = FileRuleKind::Generic(GenericRuleType::parse(&t.value).ok_or_else(|| {
                     XmlError::new(
                         t.value_span,
                         format!(
@@ -414,39 +423,66 @@ impl Reader {
                             did_you_mean(&t.value, ["Match", "Exclude", "Attribute"])
                         ),
                     )
-                })?)
+                })?);
+                (kind, &GENERIC)
             }
         };
-        check_shape(e, &allowed, &[], &[])?;
+        check_shape(e, allowed, &[], &[])?;
         self.attr_spans(path, e);
-        let version = |name: &str| e.attr(name).map(|a| parse_attr::<Version>(a, "version")).transpose();
-        let seq = |name: &str| {
-            e.attr(name)
-                .map(|a| parse_attr::<Num<u32>>(a, "sequence number").map(|n| n.0))
+        // One pass sorts the attributes into slots (`check_shape` let only known ones through)
+        // instead of a search of the attribute list for each of the seventeen names.
+        let mut slots: [Option<&Attr>; ATTRS.len()] = [None; ATTRS.len()];
+        for a in &e.attrs {
+            if let Some(i) = ATTRS.iter().position(|n| *n == a.name) {
+                slots[i] = Some(a);
+            }
+        }
+        let [
+            id,
+            friendly_name,
+            file_name,
+            internal_name,
+            file_description,
+            product_name,
+            package_family_name,
+            package_version,
+            minimum_file_version,
+            maximum_file_version,
+            hash,
+            app_ids,
+            file_path,
+            require_hotpatch_id,
+            minimum_sequence,
+            maximum_sequence,
+            _,
+        ] = slots;
+        let string = |a: Option<&Attr>| a.map(|a| a.value.clone());
+        let version = |a: Option<&Attr>| a.map(|a| parse_attr::<Version>(a, "version")).transpose();
+        let seq = |a: Option<&Attr>| {
+            a.map(|a| parse_attr::<Num<u32>>(a, "sequence number").map(|n| n.0))
                 .transpose()
         };
+        let id =
+            id.ok_or_else(|| XmlError::new(e.span, format!("<{}> is missing its required attribute `ID`", e.name)))?;
         Ok(FileRule {
             kind,
-            id: id_of(e, "ID")?,
-            friendly_name: opt_string(e, "FriendlyName"),
-            file_name: opt_string(e, "FileName"),
-            internal_name: opt_string(e, "InternalName"),
-            file_description: opt_string(e, "FileDescription"),
-            product_name: opt_string(e, "ProductName"),
-            package_family_name: opt_string(e, "PackageFamilyName"),
-            package_version: version("PackageVersion")?,
-            minimum_file_version: version("MinimumFileVersion")?,
-            maximum_file_version: version("MaximumFileVersion")?,
-            hash: e
-                .attr("Hash")
-                .map(|a| parse_attr::<HexBytes>(a, "hexBinary hash"))
-                .transpose()?,
-            app_ids: opt_string(e, "AppIDs"),
-            file_path: opt_string(e, "FilePath"),
+            id: Id(id.value.clone()),
+            friendly_name: string(friendly_name),
+            file_name: string(file_name),
+            internal_name: string(internal_name),
+            file_description: string(file_description),
+            product_name: string(product_name),
+            package_family_name: string(package_family_name),
+            package_version: version(package_version)?,
+            minimum_file_version: version(minimum_file_version)?,
+            maximum_file_version: version(maximum_file_version)?,
+            hash: hash.map(|a| parse_attr::<HexBytes>(a, "hexBinary hash")).transpose()?,
+            app_ids: string(app_ids),
+            file_path: string(file_path),
             hotpatch: Hotpatch {
-                require_hotpatch_id: e.attr("RequireHotpatchID").map(|a| Id(a.value.clone())),
-                minimum_sequence: seq("MinimumHotpatchSequence")?,
-                maximum_sequence: seq("MaximumHotpatchSequence")?,
+                require_hotpatch_id: require_hotpatch_id.map(|a| Id(a.value.clone())),
+                minimum_sequence: seq(minimum_sequence)?,
+                maximum_sequence: seq(maximum_sequence)?,
             },
         })
     }

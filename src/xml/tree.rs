@@ -5,8 +5,8 @@ use std::borrow::Cow;
 
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::ResolveResult;
-use quick_xml::reader::NsReader;
+use quick_xml::name::{NamespaceResolver, ResolveResult};
+use quick_xml::reader::Reader;
 
 use super::error::{LineIndex, Span, SpanCursor, XmlError};
 
@@ -341,7 +341,12 @@ pub fn parse(text: &str) -> Result<Element, XmlError> {
     check_chars(text)?;
     let err = |offset: usize, msg: String| XmlError::new(LineIndex::new(text).span(offset), msg);
     let mut pos = SpanCursor::new(text);
-    let mut reader = NsReader::from_str(text);
+    let mut reader = Reader::from_str(text);
+    // quick-xml's `NsReader` opens a namespace scope for every element by walking its attributes
+    // (a tenth of the parse of a large policy), but policies declare namespaces on the root
+    // only. The same resolver is fed here only the tags whose attributes mention `xmlns`: the
+    // others declare nothing, so the bindings in scope, and every resolution, are the same.
+    let mut ns_scopes = NamespaceResolver::default();
     let cfg = reader.config_mut();
     cfg.check_end_names = true;
     cfg.expand_empty_elements = false;
@@ -350,21 +355,28 @@ pub fn parse(text: &str) -> Result<Element, XmlError> {
     // Open elements, each with where its children start in `done`; finished elements waiting
     // for their parent's end tag. Children and attributes are collected here and moved into
     // vectors of the exact size when their element ends, instead of growing a vector per element.
-    let mut stack: Vec<(Element, usize)> = Vec::new();
+    let mut stack: Vec<(Element, usize, bool)> = Vec::new();
     let mut done: Vec<Element> = Vec::new();
     let mut scratch: Vec<Attr> = Vec::new();
     let mut root: Option<Element> = None;
     loop {
         let before = reader.buffer_position() as usize;
-        let (ns, event) = match reader.read_resolved_event() {
+        let event = match reader.read_event() {
             Ok(ev) => ev,
             Err(e) => return Err(err(reader.error_position() as usize, syntax_message(&e))),
         };
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let is_empty = matches!(event, Event::Empty(_));
+                let scoped = mentions_xmlns(e.attributes_raw());
+                if scoped && let Err(e) = ns_scopes.push(e) {
+                    // `NsReader` reports this without moving its error position.
+                    let e = quick_xml::Error::from(e);
+                    return Err(err(reader.error_position() as usize, syntax_message(&e)));
+                }
+                let (ns, _) = ns_scopes.resolve_element(e.name());
                 // Skip leading whitespace the reader may count before `<`.
-                let start = before + text[before..].find('<').unwrap_or(0);
+                let start = before + text.as_bytes()[before..].iter().position(|&b| b == b'<').unwrap_or(0);
                 let name = intern(e.local_name().as_ref());
                 if root.is_some() {
                     return Err(err(start, format!("content after the root element: <{name}>")));
@@ -389,7 +401,7 @@ pub fn parse(text: &str) -> Result<Element, XmlError> {
                     return Err(err(start, format!("elements nested deeper than {MAX_DEPTH} levels")));
                 }
                 let span = pos.span(start);
-                read_attrs(&reader, e, text, start, &mut pos, &mut scratch)?;
+                read_attrs(&ns_scopes, e, text, start, &mut pos, &mut scratch)?;
                 // Exactly sized; `scratch` keeps its capacity for the next tag.
                 let mut attrs = Vec::with_capacity(scratch.len());
                 attrs.append(&mut scratch);
@@ -404,21 +416,27 @@ pub fn parse(text: &str) -> Result<Element, XmlError> {
                 };
                 if is_empty {
                     close(&stack, &mut done, &mut root, el);
+                    if scoped {
+                        ns_scopes.pop();
+                    }
                 } else {
-                    stack.push((el, done.len()));
+                    stack.push((el, done.len(), scoped));
                 }
             }
             Event::End(_) => {
                 // check_end_names guarantees a matching open element.
-                if let Some((mut el, first_child)) = stack.pop() {
+                if let Some((mut el, first_child, scoped)) = stack.pop() {
                     el.children = done.drain(first_child..).collect();
                     close(&stack, &mut done, &mut root, el);
+                    if scoped {
+                        ns_scopes.pop();
+                    }
                 }
             }
             Event::Text(t) => {
                 let s = t.xml10_content();
                 match stack.last_mut() {
-                    Some((open, _)) => open.text.push_str(&s),
+                    Some((open, ..)) => open.text.push_str(&s),
                     None if s.trim().is_empty() => {}
                     None => {
                         let start = before + (s.len() - s.trim_start().len());
@@ -429,7 +447,7 @@ pub fn parse(text: &str) -> Result<Element, XmlError> {
             Event::CData(c) => {
                 let s = c.xml10_content();
                 match stack.last_mut() {
-                    Some((open, _)) => open.text.push_str(&s),
+                    Some((open, ..)) => open.text.push_str(&s),
                     None => return Err(err(before, "CDATA outside the root element".into())),
                 }
             }
@@ -455,7 +473,7 @@ pub fn parse(text: &str) -> Result<Element, XmlError> {
                     }
                 };
                 match stack.last_mut() {
-                    Some((open, _)) => open.text.push_str(resolved),
+                    Some((open, ..)) => open.text.push_str(resolved),
                     None => return Err(err(before, "entity reference outside the root element".into())),
                 }
             }
@@ -469,7 +487,7 @@ pub fn parse(text: &str) -> Result<Element, XmlError> {
             Event::Eof => break,
         }
     }
-    if let Some((open, _)) = stack.last() {
+    if let Some((open, ..)) = stack.last() {
         return Err(err(
             text.len(),
             format!(
@@ -486,7 +504,14 @@ pub fn parse(text: &str) -> Result<Element, XmlError> {
     })
 }
 
-fn close(stack: &[(Element, usize)], done: &mut Vec<Element>, root: &mut Option<Element>, el: Element) {
+/// Whether `raw` has `xmlns` anywhere: the tags that may declare namespaces. Found through the
+/// `x`s (a substring search set itself up again for each tag).
+fn mentions_xmlns(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    memchr::memchr_iter(b'x', b).any(|i| b[i..].starts_with(b"xmlns"))
+}
+
+fn close(stack: &[(Element, usize, bool)], done: &mut Vec<Element>, root: &mut Option<Element>, el: Element) {
     if stack.is_empty() {
         *root = Some(el);
     } else {
@@ -495,7 +520,7 @@ fn close(stack: &[(Element, usize)], done: &mut Vec<Element>, root: &mut Option<
 }
 
 fn read_attrs(
-    reader: &NsReader<&[u8]>,
+    ns_scopes: &NamespaceResolver,
     e: &BytesStart<'_>,
     text: &str,
     tag_start: usize,
@@ -505,7 +530,7 @@ fn read_attrs(
     if read_simple_attrs(e, text, pos, out) {
         return Ok(());
     }
-    read_any_attrs(reader, e, text, tag_start, pos, out)
+    read_any_attrs(ns_scopes, e, text, tag_start, pos, out)
 }
 
 /// Reads the attributes when [`simple_attrs`] accepts them all; false (having read none) if not.
@@ -529,7 +554,7 @@ fn read_simple_attrs(e: &BytesStart<'_>, text: &str, pos: &mut SpanCursor<'_>, o
 
 /// Reads any attributes quick-xml accepts, with the errors for those it does not.
 fn read_any_attrs(
-    reader: &NsReader<&[u8]>,
+    ns_scopes: &NamespaceResolver,
     e: &BytesStart<'_>,
     text: &str,
     tag_start: usize,
@@ -564,7 +589,7 @@ fn read_any_attrs(
         if key.as_namespace_binding().is_some() {
             continue;
         }
-        let (ns, local) = reader.resolver().resolve_attribute(key);
+        let (ns, local) = ns_scopes.resolve_attribute(key);
         match ns {
             ResolveResult::Unbound => {}
             ResolveResult::Bound(_) => continue, // xsi:…, xsd:… and other foreign attributes carry no policy data
@@ -746,15 +771,17 @@ mod tests {
 
     /// Reads the first tag of `doc` both ways: (simple path if it takes the tag, general path).
     fn both_paths(doc: &str) -> (Option<Vec<Attr>>, Result<Vec<Attr>, XmlError>) {
-        let mut reader = NsReader::from_str(doc);
-        let (_, event) = reader.read_resolved_event().unwrap();
+        let mut reader = Reader::from_str(doc);
+        let event = reader.read_event().unwrap();
+        let mut ns_scopes = NamespaceResolver::default();
         let (Event::Start(e) | Event::Empty(e)) = event else {
             panic!("no tag in {doc}")
         };
         let mut simple = Vec::new();
         let took = read_simple_attrs(&e, doc, &mut SpanCursor::new(doc), &mut simple);
         let mut any = Vec::new();
-        let general = read_any_attrs(&reader, &e, doc, 0, &mut SpanCursor::new(doc), &mut any).map(|()| any);
+        ns_scopes.push(&e).unwrap();
+        let general = read_any_attrs(&ns_scopes, &e, doc, 0, &mut SpanCursor::new(doc), &mut any).map(|()| any);
         (took.then_some(simple), general)
     }
 
