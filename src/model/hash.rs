@@ -44,20 +44,13 @@ impl FromStr for HexBytes {
     type Err = HexError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        // The common case, an even number of hex digits, is validated and decoded in one pass
-        // through a table into a vector of the exact size (`hex::decode` collected through an
-        // iterator without a size hint, growing the vector a few times for each hash: a
-        // twentieth of reading a large policy). Anything else takes the checks below, which
-        // word the errors.
+        // The common case, an even number of hex digits, is decoded into a vector of the exact
+        // size (`hex::decode` collects through an iterator without a size hint, growing the vector
+        // a few times for each hash: a twentieth of reading a large policy). Anything else takes
+        // the checks below, which word the errors.
         if s.len().is_multiple_of(2) {
-            let mut out = Vec::with_capacity(s.len() / 2);
-            let mut bad = 0u8;
-            out.extend(s.as_bytes().chunks_exact(2).map(|p| {
-                let (hi, lo) = (HEX_VALUE[p[0] as usize], HEX_VALUE[p[1] as usize]);
-                bad |= hi | lo;
-                (hi << 4) | (lo & 0x0F)
-            }));
-            if bad & NOT_HEX == 0 {
+            let mut out = vec![0; s.len() / 2];
+            if hex::decode_to_slice(s, &mut out).is_ok() {
                 return Ok(HexBytes(out));
             }
         }
@@ -71,26 +64,6 @@ impl FromStr for HexBytes {
         Err(HexError::OddLength(s.len()))
     }
 }
-
-/// Marks a byte of [`HEX_VALUE`] that is not a hex digit.
-const NOT_HEX: u8 = 0x80;
-
-/// The value of each hex digit, [`NOT_HEX`] for every other byte.
-const HEX_VALUE: [u8; 256] = {
-    let mut table = [NOT_HEX; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        table[i] = match b {
-            b'0'..=b'9' => b - b'0',
-            b'a'..=b'f' => b - b'a' + 10,
-            b'A'..=b'F' => b - b'A' + 10,
-            _ => NOT_HEX,
-        };
-        i += 1;
-    }
-    table
-};
 
 impl fmt::Display for HexBytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
