@@ -618,6 +618,86 @@ mod tests {
         assert!(!ok(Ty::Id(SIGNER_ID), "ID_SIGNER_1A"));
     }
 
+    /// The fast path that `check` takes first accepts exactly what the path that words the
+    /// errors accepts, for every type, on valid and invalid values of each.
+    #[test]
+    fn accepts_agrees_with_explain() {
+        let types = [
+            Ty::String,
+            Ty::Enum(&["Allow", "Deny"]),
+            Ty::Guid,
+            Ty::VersionEx,
+            Ty::Hex,
+            Ty::HexLen(1),
+            Ty::HexLen(2),
+            Ty::UByte,
+            Ty::UShort,
+            Ty::UInt,
+            Ty::Bool,
+            Ty::DateTime,
+            Ty::AnyUri,
+            Ty::Id(FILE_ATTRIB_ID),
+            Ty::Id(SIGNER_ID),
+            Ty::ScenarioIds,
+            Ty::MacroId,
+            Ty::MacroValue,
+            Ty::AppIds,
+        ];
+        let values = [
+            "",
+            " ",
+            "0",
+            "1",
+            " 1 ",
+            "true",
+            "false",
+            "TRUE",
+            "255",
+            "256",
+            "65535",
+            "65536",
+            "4294967295",
+            "4294967296",
+            "-1",
+            "1.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "\u{e9}1a2",
+            "1.2\n3.4",
+            "0a",
+            "0A ",
+            " 0aff ",
+            "0g",
+            "abc",
+            "{A244370E-44C9-4C06-B551-F6016E563076}",
+            "{A244370E-44C9-4C06-B551-F6016E56307}",
+            "A244370E-44C9-4C06-B551-F6016E563076",
+            "2024-01-01T00:00:00Z",
+            "2024-13-01T00:00:00",
+            "http://x/",
+            "a#b#c",
+            "a%4",
+            "ID_FILE_AB",
+            "ID_FILE_A",
+            "ID_SIGNER_a",
+            "ID_SIGNER_1A",
+            "ID_SIGNER_A",
+            "x y",
+            "%",
+            "Allow",
+            "allow",
+            "12 131",
+            "_a.b",
+            "1a",
+            "a=b;c",
+        ];
+        for ty in types {
+            for v in values {
+                assert_eq!(accepts(ty, v), explain(ty, v).is_ok(), "{ty:?} {v:?}");
+            }
+        }
+    }
+
     /// The hand-written VersionExType check accepts exactly what the pattern, as a regular
     /// expression, does: every string of up to six characters over an alphabet of digits,
     /// dots, other ASCII, a line break and a non-ASCII character.
