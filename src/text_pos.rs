@@ -118,6 +118,18 @@ impl<'a> SpanCursor<'a> {
         Self::at_start(text, text.is_ascii())
     }
 
+    /// A cursor for offsets from `offset` on (moved back to a character boundary), for a reader
+    /// that starts there: it counts the lines before it once instead of walking them.
+    pub fn starting_at(text: &'a str, offset: usize) -> Self {
+        let offset = floor_char_boundary(text, offset);
+        let before = &text.as_bytes()[..offset];
+        let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+        let mut cursor = Self::at_start(text, text.is_ascii());
+        cursor.line = memchr::memchr_iter(b'\n', &before[..line_start]).count() as u32 + 1;
+        cursor.enter_line(line_start);
+        cursor
+    }
+
     fn at_start(text: &'a str, ascii: bool) -> Self {
         let mut cursor = SpanCursor {
             text,
@@ -225,6 +237,18 @@ mod tests {
         // lines and a text that ends with a line break.
         for text in ["\u{e9}a\n\nab\u{1F600}c\ndef\n\u{e9}\n", "a\n\nabc\r\ndef\n\n"] {
             increasing_walks_agree(text);
+        }
+    }
+
+    #[test]
+    fn cursor_starting_anywhere_agrees_with_line_index() {
+        let text = "ab\nc\u{e9}d\n\n  \u{1F600}x\r\ny";
+        let idx = LineIndex::new(text);
+        for start in 0..=text.len() + 1 {
+            let mut cur = SpanCursor::starting_at(text, start);
+            for o in start..=text.len() + 1 {
+                assert_eq!(cur.span(o), idx.span(o), "start {start}, offset {o}");
+            }
         }
     }
 

@@ -288,6 +288,7 @@ impl Reader {
         }
         if let Some(el) = child("FileRules") {
             check_shape(el, &[], &["Allow", "Deny", "FileAttrib", "FileRule"], &[])?;
+            p.file_rules.reserve_exact(el.children.len());
             for (i, e) in el.children.iter().enumerate() {
                 let at = self.at_item(None, "file_rules", i);
                 p.file_rules.push(self.file_rule(at, e)?);
