@@ -32,7 +32,9 @@ pub(super) fn split_point(text: &str) -> Option<usize> {
         return None;
     }
     let b = text.as_bytes();
-    let mid = b.len() / 2;
+    // Past the middle: the second half of a policy has more elements to the byte (its signing
+    // scenarios list a FileRuleRef per rule).
+    let mid = b.len() * 9 / 16;
     let end = (mid + SEARCH).min(b.len());
     memchr::memchr_iter(b'\n', &b[mid..end]).find_map(|nl| {
         let mut i = mid + nl + 1;
