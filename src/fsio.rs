@@ -46,15 +46,42 @@ pub fn read_named(path: &Path) -> io::Result<Vec<u8>> {
 /// A symbolic link is written through (its target is replaced, the link stays), and a file that
 /// exists keeps its permissions: rewriting a policy in place must not widen who can read it.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let path = &final_target(path)?;
-    let tmp = sibling(path, "tmp")?;
-    let result = write_new(&tmp, bytes)
-        .and_then(|()| keep_permissions(path, &tmp))
-        .and_then(|()| fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+    stage(path, bytes)?.commit()
+}
+
+/// The first half of [`write_atomic`]: the temporary file written and flushed to disk, `path` not
+/// touched yet. [`Staged::commit`] renames it into place; dropping it instead removes it. So the
+/// slow flush can overlap work that decides whether the file is wanted at all.
+pub fn stage(path: &Path, bytes: &[u8]) -> io::Result<Staged> {
+    let path = final_target(path)?;
+    let tmp = sibling(&path, "tmp")?;
+    let staged = Staged { path, tmp };
+    write_new(&staged.tmp, bytes)?;
+    Ok(staged)
+}
+
+/// A written temporary file waiting to replace its target (see [`stage`]).
+#[derive(Debug)]
+pub struct Staged {
+    path: std::path::PathBuf,
+    tmp: std::path::PathBuf,
+}
+
+impl Staged {
+    /// Renames the temporary file over the target, with the permissions of the file it replaces.
+    pub fn commit(self) -> io::Result<()> {
+        keep_permissions(&self.path, &self.tmp)?;
+        fs::rename(&self.tmp, &self.path)?;
+        // Renamed: nothing left for `drop` to remove.
+        std::mem::forget(self);
+        Ok(())
     }
-    result
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.tmp);
+    }
 }
 
 /// Writes several files as one artifact (`build`'s XML and binary): every file is written to a
@@ -186,6 +213,24 @@ fn write_new(tmp: &Path, bytes: &[u8]) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_staged_file_replaces_its_target_only_when_committed() {
+        let dir = std::env::temp_dir().join(format!("cipolicy-fsio-stage-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let target = dir.join("out.cip");
+        fs::write(&target, b"old").unwrap();
+        let leftovers = || fs::read_dir(&dir).unwrap().count();
+        drop(stage(&target, b"dropped").unwrap());
+        assert_eq!(fs::read(&target).unwrap(), b"old");
+        assert_eq!(leftovers(), 1, "a dropped stage leaves no temporary file");
+        let staged = stage(&target, b"new").unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"old", "staging does not touch the target");
+        staged.commit().unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"new");
+        assert_eq!(leftovers(), 1);
+        let _ = fs::remove_dir_all(&dir);
+    }
 
     #[cfg(unix)]
     #[test]

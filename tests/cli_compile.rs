@@ -98,6 +98,13 @@ fn warnings_go_to_stderr_and_inexpressible_features_fail_with_exit_2() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("error[XS008]") && err.contains("--allow-invalid"), "{err}");
+    // The output is encoded and flushed while the policy is validated: a refusal leaves nothing,
+    // not even the temporary file.
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "a refused compile left {left:?}");
     let out = run(&["compile".as_ref(), xml.as_os_str(), "--allow-invalid".as_ref()], &dir);
     assert_eq!(out.status.code(), Some(0));
     let err = String::from_utf8_lossy(&out.stderr);

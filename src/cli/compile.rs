@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use cipolicy::cip::{self, CompileOptions, SortAlgorithm};
 use cipolicy::model::Policy;
-use cipolicy::{fsio, xml};
+use cipolicy::{fsio, valid, xml};
 
 use super::{CliError, CmdResult, input};
 
@@ -72,9 +72,15 @@ fn output_path(output: Option<&Path>, p: &Policy) -> PathBuf {
 }
 
 pub fn run(a: Args) -> CmdResult {
+    let name = a.file.display().to_string();
     let bytes = input::read_bytes(&a.file)?;
-    // The document itself rather than `input::load_xml`, which clones the policy out of it.
-    let doc = xml::read_owned(bytes).map_err(|e| CliError::input(format!("{}:{e}", a.file.display())))?;
+    let unreadable = |e: xml::XmlError| CliError::input(format!("{name}:{e}"));
+    // The steps of `xml::read_owned`, so that the schema layer checks the tree on a second thread
+    // while the tree is mapped to the model.
+    let text = xml::tree::decode_owned(bytes).map_err(unreadable)?;
+    let root = xml::tree::parse(&text).map_err(unreadable)?;
+    let (doc, schema_findings) = xml::Document::from_tree_with(text, root, valid::schema::check);
+    let doc = doc.map_err(unreadable)?;
     let opts = CompileOptions {
         format_version: a.format_version,
         sort: match a.sort {
@@ -82,22 +88,29 @@ pub fn run(a: Args) -> CmdResult {
             Sort::Introsort => SortAlgorithm::IntroSort,
         },
     };
-    // Validation and encoding both only read the policy, and each is a fifth of the time of a
-    // large compile: the encoding runs on a second thread meanwhile. Its result is used only when
-    // the gate passes, so what is printed and refused is as if they ran one after the other.
+    let path = output_path(a.output.as_deref(), &doc.policy);
+    // Then the rest of the validation, and meanwhile the encoding and the writing of the output to
+    // a temporary file, flushed to disk. That file replaces `path` only when the validation lets
+    // it, so what is printed, refused and written is as if the steps ran one after the other.
     let (gated, compiled) = std::thread::scope(|s| {
-        let encoding = s.spawn(|| cip::compile(&doc.policy, &opts));
-        let gated = super::validate::gate(&a.file.display().to_string(), &doc.policy, Some(&doc), a.allow_invalid);
+        let encoding = s.spawn(|| {
+            cip::compile(&doc.policy, &opts).map(|compiled| {
+                let staged = fsio::stage(&path, &compiled.bytes);
+                (compiled, staged)
+            })
+        });
+        let report = valid::validate_document(&doc.policy, &doc, schema_findings, &valid::Options::default());
+        let gated = super::validate::judge(&name, report, Some(&doc.text), a.allow_invalid);
         let compiled = encoding.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (gated, compiled)
     });
     gated?;
-    let compiled = compiled.map_err(|e| CliError::input(format!("{}: cannot compile: {e}", a.file.display())))?;
+    let (compiled, staged) = compiled.map_err(|e| CliError::input(format!("{name}: cannot compile: {e}")))?;
     for w in &compiled.warnings {
-        eprintln!("warning: {}: {w}", a.file.display());
+        eprintln!("warning: {name}: {w}");
     }
-    let path = output_path(a.output.as_deref(), &doc.policy);
-    fsio::write_atomic(&path, &compiled.bytes)
+    staged
+        .and_then(fsio::Staged::commit)
         .map_err(|e| CliError::input(format!("cannot write {}: {e}", path.display())))?;
     println!(
         "{} ({} bytes, format version {})",

@@ -189,6 +189,11 @@ pub fn gate(
     allow_invalid: bool,
 ) -> Result<(), CliError> {
     let report = valid::validate(policy, doc, &Options::default());
+    judge(name, report, doc.map(|d| d.text.as_str()), allow_invalid)
+}
+
+/// The verdict of [`gate`] on a report already made; `text` is the document's, for snippets.
+pub fn judge(name: &str, report: valid::Report, text: Option<&str>, allow_invalid: bool) -> Result<(), CliError> {
     let errors = report.count(Severity::Error);
     if errors == 0 {
         return Ok(());
@@ -203,7 +208,7 @@ pub fn gate(
     );
     let input = render::Input {
         name,
-        text: doc.map(|d| d.text.as_str()),
+        text,
         report: &only_errors,
     };
     eprint!("{}", render::human(&[input]));

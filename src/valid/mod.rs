@@ -66,13 +66,18 @@ pub struct Options {
 /// Validates a policy. Pass the XML document it was read from, if any, to get the schema layer
 /// and source positions.
 pub fn validate(policy: &Policy, doc: Option<&Document>, opts: &Options) -> Report {
-    let mut findings = Vec::new();
-    let mut schema_ran = false;
-    if let Some(doc) = doc {
-        findings.extend(schema::check(&doc.root));
-        schema_ran = true;
+    match doc {
+        Some(doc) => validate_document(policy, doc, schema::check(&doc.root), opts),
+        None => Report::new(model_checks(policy, None, opts, false), false),
     }
-    findings.extend(model_checks(policy, doc, opts, schema_ran));
+}
+
+/// [`validate`] of a document whose schema-layer findings are already known: those of
+/// [`schema::check`] on `doc.root`, computed alongside the reading of the document
+/// ([`Document::from_tree_with`]).
+pub fn validate_document(policy: &Policy, doc: &Document, schema_findings: Vec<Finding>, opts: &Options) -> Report {
+    let mut findings = schema_findings;
+    findings.extend(model_checks(policy, Some(doc), opts, true));
     Report::new(findings, false)
 }
 
@@ -121,8 +126,8 @@ pub fn validate_xml(bytes: &[u8], opts: &Options) -> XmlValidation {
             };
         }
     };
-    let mut findings = schema::check(&root);
-    match Document::from_tree(text.clone(), root) {
+    let (doc, mut findings) = Document::from_tree_with(text.clone(), root, schema::check);
+    match doc {
         Ok(doc) => {
             findings.extend(model_checks(&doc.policy, Some(&doc), opts, true));
             XmlValidation {

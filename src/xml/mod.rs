@@ -51,6 +51,31 @@ impl Document {
             root,
         })
     }
+
+    /// [`Document::from_tree`], running `alongside` on the tree on a second thread meanwhile: for
+    /// work that only reads the tree (the validator's schema layer), which then takes no time of
+    /// its own where a core is free.
+    pub fn from_tree_with<T: Send>(
+        text: String,
+        root: tree::Element,
+        alongside: impl FnOnce(&tree::Element) -> T + Send,
+    ) -> (Result<Document, XmlError>, T) {
+        let (mapped, side) = std::thread::scope(|s| {
+            let side = s.spawn(|| alongside(&root));
+            let mapped = read::policy_from_tree(&root);
+            (
+                mapped,
+                side.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            )
+        });
+        let doc = mapped.map(|(policy, source)| Document {
+            policy,
+            source,
+            text,
+            root,
+        });
+        (doc, side)
+    }
 }
 
 /// Reads a SiPolicy XML document (UTF-8 with or without BOM, or UTF-16 with BOM).
