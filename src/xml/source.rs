@@ -82,7 +82,8 @@ impl SourceMap {
         let mut n = (0, 0);
         count(root, &mut n);
         let mut map = SourceMap::default();
-        map.nodes.reserve(n.0);
+        // Fields that group items (`file_rules`) are nodes too.
+        map.nodes.reserve(n.0 + n.0 / 2);
         map.attrs.reserve(n.1);
         map
     }
@@ -105,11 +106,16 @@ impl SourceMap {
     }
 
     fn find_field(&self, parent: usize, name: &str) -> Option<u32> {
-        self.nodes[parent]
-            .fields
-            .iter()
-            .copied()
-            .find(|c| matches!(self.nodes[*c as usize].seg, Seg::Field(f) if f == name))
+        // The reader names fields with the same static strings every time: the address decides
+        // nearly every comparison (the root has a score of fields, asked for once per element).
+        let named = |same: &dyn Fn(&str) -> bool| {
+            self.nodes[parent]
+                .fields
+                .iter()
+                .copied()
+                .find(|c| matches!(self.nodes[*c as usize].seg, Seg::Field(f) if same(f)))
+        };
+        named(&|f| std::ptr::eq(f, name)).or_else(|| named(&|f| f == name))
     }
 
     /// `parent.name` (or `name` under [`Self::ROOT`]).

@@ -215,6 +215,7 @@ pub(super) fn splice(
     if depth != 0 {
         return None;
     }
+    done.reserve(frag.items.len());
     for item in frag.items {
         match item {
             Item::Element(el) => done.push(el),
