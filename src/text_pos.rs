@@ -103,8 +103,9 @@ pub struct SpanCursor<'a> {
     line_start: usize,
     /// Where its `\n` is (the text's length for the last line).
     line_end: usize,
-    /// Whether the whole text is ASCII: then no line needs testing.
+    /// Whether the text is ASCII from byte `ascii_from` on: then no line there needs testing.
     ascii: bool,
+    ascii_from: usize,
     /// Whether the line is ASCII, so that a column is a byte difference.
     line_ascii: bool,
     /// The last offset asked for, and its column (for lines that are not ASCII).
@@ -124,7 +125,10 @@ impl<'a> SpanCursor<'a> {
         let offset = floor_char_boundary(text, offset);
         let before = &text.as_bytes()[..offset];
         let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-        let mut cursor = Self::at_start(text, text.is_ascii());
+        // Only the text from here on is tested for ASCII: the reader of the first part tests the
+        // rest.
+        let mut cursor = Self::at_start(text, text[line_start..].is_ascii());
+        cursor.ascii_from = line_start;
         cursor.line = memchr::memchr_iter(b'\n', &before[..line_start]).count() as u32 + 1;
         cursor.enter_line(line_start);
         cursor
@@ -137,6 +141,7 @@ impl<'a> SpanCursor<'a> {
             line_start: 0,
             line_end: 0,
             ascii,
+            ascii_from: 0,
             line_ascii: true,
             offset: 0,
             column: 1,
@@ -151,7 +156,7 @@ impl<'a> SpanCursor<'a> {
         let len = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
         self.line_start = start;
         self.line_end = start + len;
-        self.line_ascii = self.ascii || rest[..len].is_ascii();
+        self.line_ascii = (self.ascii && start >= self.ascii_from) || rest[..len].is_ascii();
         self.offset = start;
         self.column = 1;
     }
@@ -164,7 +169,10 @@ impl<'a> SpanCursor<'a> {
     pub fn span(&mut self, offset: usize) -> Span {
         let offset = floor_char_boundary(self.text, offset);
         if offset < self.offset {
-            *self = SpanCursor::at_start(self.text, self.ascii);
+            *self = match self.ascii_from {
+                0 => SpanCursor::at_start(self.text, self.ascii),
+                _ => SpanCursor::new(self.text),
+            };
         }
         // Lines are found with memchr and tested for ASCII once each, when the cursor enters
         // them: most calls then land in the current ASCII line and cost a subtraction (walking
@@ -242,12 +250,15 @@ mod tests {
 
     #[test]
     fn cursor_starting_anywhere_agrees_with_line_index() {
-        let text = "ab\nc\u{e9}d\n\n  \u{1F600}x\r\ny";
-        let idx = LineIndex::new(text);
-        for start in 0..=text.len() + 1 {
-            let mut cur = SpanCursor::starting_at(text, start);
-            for o in start..=text.len() + 1 {
-                assert_eq!(cur.span(o), idx.span(o), "start {start}, offset {o}");
+        // Non-ASCII before and after ASCII lines; every start, then every offset again from the
+        // beginning (a step back restarts the cursor, which must then test the first part too).
+        for text in ["ab\nc\u{e9}d\n\n  \u{1F600}x\r\ny", "\u{e9}\u{e9}\nab\ncd\n"] {
+            let idx = LineIndex::new(text);
+            for start in 0..=text.len() + 1 {
+                let mut cur = SpanCursor::starting_at(text, start);
+                for o in (start..=text.len() + 1).chain(0..=text.len()) {
+                    assert_eq!(cur.span(o), idx.span(o), "start {start}, offset {o}");
+                }
             }
         }
     }
