@@ -105,6 +105,15 @@ pub(super) fn mentions_xmlns(raw: &str) -> bool {
     memchr::memchr_iter(b'x', b).any(|i| b[i..].starts_with(b"xmlns"))
 }
 
+/// Room for the finished elements waiting for their parent, from the number of tags in `text`:
+/// they peak at the children of the longest list (a policy's file rules), and growing the vector
+/// to that copied it over and over into fresh memory. Capped, so that a hostile document of
+/// nothing but tags reserves a few MB at most; past that the vector grows as usual.
+pub(super) fn pending_capacity(text: &str) -> usize {
+    const MAX: usize = 1 << 15;
+    (memchr::memchr_iter(b'<', text.as_bytes()).count() / 2).min(MAX)
+}
+
 /// Files a finished element: under its parent (which is open) or as the root.
 pub(super) fn close(stack: &[Open], done: &mut Vec<Element>, root: &mut Option<Element>, el: Element) {
     if stack.is_empty() {
@@ -132,7 +141,7 @@ pub(super) fn parse(text: &str, mut tail: Option<Tail<'_>>) -> Result<Element, X
     // attributes are collected here and moved into vectors of the exact size when their element
     // ends, instead of growing a vector per element.
     let mut stack: Vec<Open> = Vec::new();
-    let mut done: Vec<Element> = Vec::new();
+    let mut done: Vec<Element> = Vec::with_capacity(pending_capacity(text));
     let mut scratch: Vec<Attr> = Vec::new();
     let mut root: Option<Element> = None;
     loop {

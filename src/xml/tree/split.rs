@@ -90,7 +90,7 @@ fn fragment(text: &str, at: usize, cancel: &AtomicBool) -> Option<Fragment> {
     // prefixes, so it needs no bindings.
     let no_bindings = NamespaceResolver::default();
     let mut stack: Vec<Open> = Vec::new();
-    let mut done: Vec<Element> = Vec::new();
+    let mut done: Vec<Element> = Vec::with_capacity(events::pending_capacity(&text[at..]));
     let mut scratch = Vec::new();
     let mut items = Vec::new();
     let mut outside = (String::new(), true);
