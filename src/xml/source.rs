@@ -20,21 +20,17 @@ pub struct SourceMap {
     nodes: Vec<Node>,
     /// Attribute value spans; each recorded node owns one contiguous run.
     attrs: Vec<(Cow<'static, str>, Span)>,
+    /// The `[i]` children of the nodes that have any (`Node::items`), at index i (`NONE` for a
+    /// gap): a few lists (`file_rules`, `signers`, ...) instead of a vector in every node.
+    item_lists: Vec<Vec<u32>>,
 }
 
 impl Default for SourceMap {
     fn default() -> Self {
         SourceMap {
-            nodes: vec![Node {
-                parent: 0,
-                seg: Seg::Field(""),
-                span: None,
-                text: None,
-                attrs: (0, 0),
-                fields: Vec::new(),
-                items: Vec::new(),
-            }],
+            nodes: vec![Node::new(0, Seg::Field(""))],
             attrs: Vec::new(),
+            item_lists: Vec::new(),
         }
     }
 }
@@ -47,19 +43,42 @@ enum Seg {
     Item(u32),
 }
 
+/// A path segment. Child fields are a linked list (a node has a handful at most); recorded
+/// spans use line 0 for "none" (a real position has line 1 or more).
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Node {
     parent: u32,
     seg: Seg,
     /// Set when the path itself was recorded (intermediate segments like `file_rules` are not).
-    span: Option<Span>,
-    text: Option<Span>,
+    span: Span,
+    text: Span,
     /// Range in `SourceMap::attrs`.
     attrs: (u32, u32),
-    /// Child nodes for `.name` segments (a handful at most).
-    fields: Vec<u32>,
-    /// Child nodes for `[i]` segments, at index i (`NONE` for a gap).
-    items: Vec<u32>,
+    /// The first child field, and the next field of the same parent.
+    first_field: u32,
+    next_field: u32,
+    /// Index in `SourceMap::item_lists`.
+    items: u32,
+}
+
+impl Node {
+    fn new(parent: u32, seg: Seg) -> Self {
+        Node {
+            parent,
+            seg,
+            span: Span::default(),
+            text: Span::default(),
+            attrs: (0, 0),
+            first_field: NONE,
+            next_field: NONE,
+            items: NONE,
+        }
+    }
+}
+
+/// A recorded span, or `None` for the line-0 placeholder.
+fn recorded(span: Span) -> Option<Span> {
+    (span.line != 0).then_some(span)
 }
 
 const NONE: u32 = u32::MAX;
@@ -93,29 +112,32 @@ impl SourceMap {
 
     fn new_node(&mut self, parent: Path, seg: Seg) -> u32 {
         let id = self.nodes.len() as u32;
-        self.nodes.push(Node {
-            parent: parent.0,
-            seg,
-            span: None,
-            text: None,
-            attrs: (0, 0),
-            fields: Vec::new(),
-            items: Vec::new(),
-        });
+        self.nodes.push(Node::new(parent.0, seg));
         id
+    }
+
+    /// The child fields of node `parent`.
+    fn fields(&self, parent: usize) -> impl Iterator<Item = u32> + '_ {
+        let some = |c: u32| (c != NONE).then_some(c);
+        std::iter::successors(some(self.nodes[parent].first_field), move |&c| {
+            some(self.nodes[c as usize].next_field)
+        })
     }
 
     fn find_field(&self, parent: usize, name: &str) -> Option<u32> {
         // The reader names fields with the same static strings every time: the address decides
         // nearly every comparison (the root has a score of fields, asked for once per element).
         let named = |same: &dyn Fn(&str) -> bool| {
-            self.nodes[parent]
-                .fields
-                .iter()
-                .copied()
+            self.fields(parent)
                 .find(|c| matches!(self.nodes[*c as usize].seg, Seg::Field(f) if same(f)))
         };
         named(&|f| std::ptr::eq(f, name)).or_else(|| named(&|f| f == name))
+    }
+
+    /// The `[i]` child of node `parent`.
+    fn find_item(&self, parent: usize, i: usize) -> Option<u32> {
+        let list = self.item_lists.get(self.nodes[parent].items as usize)?;
+        list.get(i).copied().filter(|c| *c != NONE)
     }
 
     /// `parent.name` (or `name` under [`Self::ROOT`]).
@@ -124,18 +146,24 @@ impl SourceMap {
             return Path(c);
         }
         let c = self.new_node(parent, Seg::Field(name));
-        self.nodes[parent.0 as usize].fields.push(c);
+        let p = &mut self.nodes[parent.0 as usize];
+        let next = std::mem::replace(&mut p.first_field, c);
+        self.nodes[c as usize].next_field = next;
         Path(c)
     }
 
     /// `parent[i]`.
     pub(crate) fn item(&mut self, parent: Path, i: usize) -> Path {
         let p = parent.0 as usize;
-        if let Some(c) = self.nodes[p].items.get(i).copied().filter(|c| *c != NONE) {
+        if let Some(c) = self.find_item(p, i) {
             return Path(c);
         }
         let c = self.new_node(parent, Seg::Item(i as u32));
-        let items = &mut self.nodes[p].items;
+        if self.nodes[p].items == NONE {
+            self.nodes[p].items = self.item_lists.len() as u32;
+            self.item_lists.push(Vec::new());
+        }
+        let items = &mut self.item_lists[self.nodes[p].items as usize];
         // `i` is the position of an element in its parent, so the gap (if any) is bounded by
         // the document's size.
         if items.len() <= i {
@@ -158,8 +186,12 @@ impl SourceMap {
         self.attrs
             .extend(el.attrs.iter().map(|a| (a.name.clone(), a.value_span)));
         let node = &mut self.nodes[path.0 as usize];
-        node.span = Some(el.span);
-        node.text = (!el.text.is_empty()).then_some(el.text_span);
+        node.span = el.span;
+        node.text = if el.text.is_empty() {
+            Span::default()
+        } else {
+            el.text_span
+        };
         node.attrs = (start, self.attrs.len() as u32);
     }
 
@@ -182,7 +214,7 @@ impl SourceMap {
                 }
                 Some(b'#') => {
                     return match &rest[1..] {
-                        "text" => self.nodes[node].text.or(best),
+                        "text" => recorded(self.nodes[node].text).or(best),
                         _ => best,
                     };
                 }
@@ -211,22 +243,17 @@ impl SourceMap {
                         return best;
                     };
                     node = c as usize;
-                    best = self.nodes[node].span.or(best);
+                    best = recorded(self.nodes[node].span).or(best);
                     rest = &body[end..];
                     first = false;
                     continue;
                 }
             };
-            let Some(c) = self.nodes[node]
-                .items
-                .get(index as usize)
-                .copied()
-                .filter(|c| *c != NONE)
-            else {
+            let Some(c) = self.find_item(node, index as usize) else {
                 return best;
             };
             node = c as usize;
-            best = self.nodes[node].span.or(best);
+            best = recorded(self.nodes[node].span).or(best);
             rest = after;
             first = false;
         }
@@ -236,12 +263,12 @@ impl SourceMap {
     pub fn iter(&self) -> impl Iterator<Item = (String, Span)> {
         let mut out = Vec::new();
         for (i, n) in self.nodes.iter().enumerate().skip(1) {
-            let Some(span) = n.span else { continue };
+            let Some(span) = recorded(n.span) else { continue };
             let path = self.path_of(i);
             for (name, s) in &self.attrs[n.attrs.0 as usize..n.attrs.1 as usize] {
                 out.push((format!("{path}@{name}"), *s));
             }
-            if let Some(t) = n.text {
+            if let Some(t) = recorded(n.text) {
                 out.push((format!("{path}#text"), t));
             }
             out.push((path, span));
