@@ -118,8 +118,8 @@ pub fn run(a: Args) -> CmdResult {
         compiled.bytes.len(),
         a.format_version
     );
-    // The process ends after this: freeing the tree, the source map and the policy one small
-    // allocation at a time was a tenth of the time of compiling a large policy.
+    // The process ends after this: dropping the tree, the source map and the policy would visit
+    // each of their tens of thousands of allocations for nothing.
     std::mem::forget(doc);
     Ok(ExitCode::SUCCESS)
 }
