@@ -73,6 +73,10 @@ fn output_path(output: Option<&Path>, p: &Policy) -> PathBuf {
 
 pub fn run(a: Args) -> CmdResult {
     let name = a.file.display().to_string();
+    // Reading a policy allocates about twelve times its size (tree, model, source map, binary).
+    if let Ok(meta) = std::fs::metadata(&a.file) {
+        crate::region::warm(usize::try_from(meta.len()).unwrap_or(usize::MAX).saturating_mul(12));
+    }
     let bytes = input::read_bytes(&a.file)?;
     let unreadable = |e: xml::XmlError| CliError::input(format!("{name}:{e}"));
     // The steps of `xml::read_owned`, so that the schema layer checks the tree on a second thread
