@@ -79,8 +79,8 @@ pub fn run(a: Args) -> CmdResult {
     }
     let bytes = input::read_bytes(&a.file)?;
     let unreadable = |e: xml::XmlError| CliError::input(format!("{name}:{e}"));
-    // The steps of `xml::read_owned`, so that the schema layer checks the tree on a second thread
-    // while the tree is mapped to the model.
+    // The steps of `xml::read`, with the input's bytes becoming the text in place (not copied),
+    // and the schema layer checking the tree on a second thread while it is mapped to the model.
     let text = xml::tree::decode_owned(bytes).map_err(unreadable)?;
     let root = xml::tree::parse(&text).map_err(unreadable)?;
     let (doc, schema_findings) = xml::Document::from_tree_with(text, root, valid::schema::check);

@@ -83,12 +83,6 @@ pub fn read(bytes: &[u8]) -> Result<Document, XmlError> {
     parse_text(tree::decode(bytes)?.into_owned())
 }
 
-/// [`read`] of bytes the caller no longer needs: UTF-8 input becomes the document's text in
-/// place instead of being copied.
-pub fn read_owned(bytes: Vec<u8>) -> Result<Document, XmlError> {
-    parse_text(tree::decode_owned(bytes)?)
-}
-
 fn parse_text(text: String) -> Result<Document, XmlError> {
     let root = tree::parse(&text)?;
     Document::from_tree(text, root)
