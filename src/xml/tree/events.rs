@@ -26,6 +26,15 @@ pub(super) struct Open {
     pub prefixed: bool,
 }
 
+impl Open {
+    /// The element with its children, which are the finished elements from `first_child` on.
+    pub fn finish(self, done: &mut Vec<Element>) -> Element {
+        let mut el = self.el;
+        el.children = done.drain(self.first_child..).collect();
+        el
+    }
+}
+
 /// The second part of a split parse, read elsewhere: where it starts, how to stop it, and how to
 /// wait for it.
 pub(super) struct Tail<'a> {
@@ -141,7 +150,9 @@ pub(super) fn parse(text: &str, mut tail: Option<Tail<'_>>) -> Result<Element, X
     // attributes are collected here and moved into vectors of the exact size when their element
     // ends, instead of growing a vector per element.
     let mut stack: Vec<Open> = Vec::new();
-    let mut done: Vec<Element> = Vec::with_capacity(pending_capacity(text));
+    // When a second thread reads from `at` on, only the first part's tags are counted here.
+    let first_part = tail.as_ref().map_or(text, |t| &text[..t.at]);
+    let mut done: Vec<Element> = Vec::with_capacity(pending_capacity(first_part));
     let mut scratch: Vec<Attr> = Vec::new();
     let mut root: Option<Element> = None;
     loop {
@@ -215,10 +226,10 @@ pub(super) fn parse(text: &str, mut tail: Option<Tail<'_>>) -> Result<Element, X
             Event::End(_) => {
                 // check_end_names guarantees a matching open element.
                 if let Some(open) = stack.pop() {
-                    let mut el = open.el;
-                    el.children = done.drain(open.first_child..).collect();
+                    let scoped = open.scoped;
+                    let el = open.finish(&mut done);
                     close(&stack, &mut done, &mut root, el);
-                    if open.scoped {
+                    if scoped {
                         ns_scopes.pop();
                     }
                 }

@@ -136,8 +136,7 @@ fn fragment(text: &str, at: usize, cancel: &AtomicBool) -> Option<Fragment> {
                         if e.name().as_ref() != open.el.name {
                             return None;
                         }
-                        let mut el = open.el;
-                        el.children = done.drain(open.first_child..).collect();
+                        let el = open.finish(&mut done);
                         file(&stack, &mut done, &mut items, el);
                     }
                     None => {
@@ -226,10 +225,10 @@ pub(super) fn splice(
             }
             Item::End(_) => {
                 let open = stack.pop()?;
-                let mut el = open.el;
-                el.children = done.drain(open.first_child..).collect();
+                let scoped = open.scoped;
+                let el = open.finish(done);
                 events::close(stack, done, root, el);
-                if open.scoped {
+                if scoped {
                     ns_scopes.pop();
                 }
             }
