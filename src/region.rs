@@ -8,12 +8,15 @@
 //! allocator with huge pages, mimalloc, touched half as much again: its size classes and
 //! per-thread heaps each take pages of their own). Freed blocks in the region are not
 //! reused (except the latest, which Vec growth frees and asks for again); the process exits
-//! first. Once the region is spent, or where it cannot be mapped, the system allocator serves
+//! first. Small blocks come from a chunk of the region that each thread takes for itself, so
+//! that threads allocating at once (the two that parse a large document) do not contend for
+//! one pointer. Once the region is spent, or where it cannot be mapped, the system allocator serves
 //! everything, so a long command (a scan of a large tree) costs at most the region in memory.
 //! A command that knows how much it will allocate can have the pages faulted in ahead, on a
 //! core that would otherwise wait ([`warm`]).
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::ptr;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
@@ -130,6 +133,42 @@ fn in_region(base: usize, p: *mut u8) -> bool {
     (p as usize).wrapping_sub(base) < REGION
 }
 
+/// What a thread takes from the region at a time for its small blocks.
+const CHUNK: usize = 256 << 10;
+
+/// Blocks of at least this size are taken from the region directly, not from a thread's chunk.
+const LARGE: usize = CHUNK / 4;
+
+thread_local! {
+    /// This thread's chunk: its start, next free byte and end (all zero before its first).
+    /// Threads allocating at once would otherwise move the cache line of [`NEXT`] between their
+    /// cores at every allocation (measured: 3 ms of the largest corpus policy's 25 ms compile).
+    static LOCAL: Cell<Chunk> = const { Cell::new(Chunk { start: 0, next: 0, end: 0 }) };
+}
+
+#[derive(Clone, Copy)]
+struct Chunk {
+    start: usize,
+    next: usize,
+    end: usize,
+}
+
+impl Chunk {
+    /// Takes `size` bytes aligned to `align` if they fit.
+    fn bump(&mut self, size: usize, align: usize) -> Option<usize> {
+        let start = self.next.checked_add(align - 1)? & !(align - 1);
+        let end = start.checked_add(size)?;
+        (end <= self.end).then(|| {
+            self.next = end;
+            start
+        })
+    }
+
+    fn holds(&self, p: usize) -> bool {
+        p.wrapping_sub(self.start) < self.end - self.start
+    }
+}
+
 /// Takes `size` bytes aligned to `align` from the region, if they fit.
 fn bump(base: usize, size: usize, align: usize) -> Option<*mut u8> {
     let end_of_region = base + REGION;
@@ -147,15 +186,93 @@ fn bump(base: usize, size: usize, align: usize) -> Option<*mut u8> {
     }
 }
 
-// SAFETY: blocks from the region are disjoint (each is claimed by one successful compare-exchange
-// of NEXT past its end) and stay valid until the process exits; blocks outside it belong to
-// `System`, which gets back exactly what it handed out.
+/// Takes a small block from this thread's chunk, taking a new chunk when it is spent.
+fn bump_local(base: usize, size: usize, align: usize) -> Option<*mut u8> {
+    LOCAL
+        .try_with(|local| {
+            let mut c = local.get();
+            if let Some(p) = c.bump(size, align) {
+                local.set(c);
+                return Some(p as *mut u8);
+            }
+            // The rest of the spent chunk is left unused.
+            let start = bump(base, CHUNK, 16)? as usize;
+            c = Chunk {
+                start,
+                next: start,
+                end: start + CHUNK,
+            };
+            let p = c.bump(size, align)?;
+            local.set(c);
+            Some(p as *mut u8)
+        })
+        .ok()
+        .flatten()
+}
+
+/// Gives back the block `p..p + size` if it is the latest of this thread's chunk or of the
+/// region; any other stays until exit. A block of another thread's chunk can be the latest of
+/// the region only if it ends that chunk, which its thread then never hands out again: giving
+/// it back to the region overlaps no live block.
+fn give_back(p: usize, size: usize) {
+    let end = p + size;
+    let local = LOCAL.try_with(|local| {
+        let mut c = local.get();
+        if c.holds(p) {
+            if c.next == end {
+                c.next = p;
+                local.set(c);
+            }
+            true
+        } else {
+            false
+        }
+    });
+    if local != Ok(true) {
+        let _ = NEXT.compare_exchange(end, p, Relaxed, Relaxed);
+    }
+}
+
+/// Grows the block `p..p + old` to `new` bytes where it lies, if it is the latest of this
+/// thread's chunk or of the region and there is room after it (see [`give_back`] for a block
+/// of another thread's chunk).
+fn grow_in_place(base: usize, p: usize, old: usize, new: usize) -> bool {
+    let (end, Some(new_end)) = (p + old, p.checked_add(new)) else {
+        return false;
+    };
+    let local = LOCAL.try_with(|local| {
+        let mut c = local.get();
+        if !c.holds(p) {
+            return None;
+        }
+        let grown = c.next == end && new_end <= c.end;
+        if grown {
+            c.next = new_end;
+            local.set(c);
+        }
+        Some(grown)
+    });
+    match local {
+        Ok(Some(grown)) => grown,
+        _ => new_end <= base + REGION && NEXT.compare_exchange(end, new_end, Relaxed, Relaxed).is_ok(),
+    }
+}
+
+// SAFETY: blocks from the region are disjoint (each chunk, and each large block, is claimed by one
+// successful compare-exchange of NEXT past its end; within a chunk, only its thread hands out
+// blocks) and stay valid until the process exits; blocks outside it belong to `System`, which
+// gets back exactly what it handed out.
 unsafe impl GlobalAlloc for Region {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if let Some(b) = base()
-            && let Some(p) = bump(b, layout.size(), layout.align())
-        {
-            return p;
+        if let Some(b) = base() {
+            let p = if layout.size() < LARGE {
+                bump_local(b, layout.size(), layout.align())
+            } else {
+                None
+            };
+            if let Some(p) = p.or_else(|| bump(b, layout.size(), layout.align())) {
+                return p;
+            }
         }
         // SAFETY: as the caller promised for `layout`.
         unsafe { System.alloc(layout) }
@@ -163,12 +280,8 @@ unsafe impl GlobalAlloc for Region {
 
     unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
         match mapped() {
-            Some(b) if in_region(b, p) => {
-                // The latest block is given back (Vec growth frees its old buffer last); any
-                // other stays until exit.
-                let end = p as usize + layout.size();
-                let _ = NEXT.compare_exchange(end, p as usize, Relaxed, Relaxed);
-            }
+            // Vec growth frees its old buffer last: the latest block is worth giving back.
+            Some(b) if in_region(b, p) => give_back(p as usize, layout.size()),
             // SAFETY: `p` came from `System` with `layout`.
             _ => unsafe { System.dealloc(p, layout) },
         }
@@ -179,15 +292,7 @@ unsafe impl GlobalAlloc for Region {
             // SAFETY: `p` came from `System` with `layout`.
             return unsafe { System.realloc(p, layout, new_size) };
         };
-        if new_size <= layout.size() {
-            return p;
-        }
-        // The latest block grows in place when the region has room.
-        let end = p as usize + layout.size();
-        if let Some(new_end) = (p as usize).checked_add(new_size)
-            && new_end <= b + REGION
-            && NEXT.compare_exchange(end, new_end, Relaxed, Relaxed).is_ok()
-        {
+        if new_size <= layout.size() || grow_in_place(b, p as usize, layout.size(), new_size) {
             return p;
         }
         // SAFETY: `layout.align()` is a power of two and `new_size`, rounded up to it, does not
@@ -198,6 +303,8 @@ unsafe impl GlobalAlloc for Region {
         if !q.is_null() {
             // SAFETY: both blocks are valid for the smaller size and do not overlap (`q` is new).
             unsafe { ptr::copy_nonoverlapping(p, q, layout.size().min(new_size)) };
+            // The old block may be the latest of its chunk: give it back.
+            give_back(p as usize, layout.size());
         }
         q
     }
@@ -285,6 +392,47 @@ mod tests {
                 a.dealloc(p, layout);
             }
         }
+    }
+
+    #[test]
+    fn threads_allocating_at_once_get_disjoint_blocks() {
+        // Blocks made on one thread are grown and freed on another, as a parsed fragment is.
+        let made: Vec<Vec<Vec<u8>>> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..4u8)
+                .map(|t| {
+                    s.spawn(move || {
+                        (0..2_000usize)
+                            .map(|i| vec![t.wrapping_mul(31).wrapping_add(i as u8); 1 + (i * 7919) % 3_000])
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().unwrap()).collect()
+        });
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        for (t, blocks) in made.iter().enumerate() {
+            for (i, b) in blocks.iter().enumerate() {
+                let fill = (t as u8).wrapping_mul(31).wrapping_add(i as u8);
+                assert!(b.iter().all(|x| *x == fill), "thread {t} block {i} was overwritten");
+                spans.push((b.as_ptr() as usize, b.len()));
+            }
+        }
+        spans.sort_unstable();
+        assert!(
+            spans.windows(2).all(|w| w[0].0 + w[0].1 <= w[1].0),
+            "two blocks overlap"
+        );
+        let grown: Vec<Vec<u8>> = made
+            .into_iter()
+            .flatten()
+            .step_by(97)
+            .map(|mut b| {
+                let fill = b[0];
+                b.resize(b.len() + 100_000, fill);
+                b
+            })
+            .collect();
+        assert!(grown.iter().all(|b| b.iter().all(|x| *x == b[0])));
     }
 
     #[test]
