@@ -17,6 +17,7 @@ pub mod der;
 pub mod fsio;
 pub mod model;
 pub mod ops;
+pub mod par;
 pub mod report;
 pub mod scan;
 pub mod sign;

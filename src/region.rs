@@ -12,8 +12,6 @@
 //! that threads allocating at once (the two that parse a large document) do not contend for
 //! one pointer. Once the region is spent, or where it cannot be mapped, the system allocator serves
 //! everything, so a long command (a scan of a large tree) costs at most the region in memory.
-//! A command that knows how much it will allocate can have the pages faulted in ahead, on a
-//! core that would otherwise wait ([`warm`]).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -97,34 +95,6 @@ fn map_region() -> Option<usize> {
 
 #[cfg(not(target_os = "linux"))]
 fn map_region() -> Option<usize> {
-    None
-}
-
-/// Faults in, on a background thread, the next `bytes` of the region (at most what is left):
-/// for a command that knows early how much it will allocate (`compile`, from its input's size).
-/// The kernel zeroes those pages while this thread still reads its input, on a core that would
-/// otherwise wait, instead of at each first touch later. The pages' contents are not touched
-/// (`MADV_POPULATE_WRITE` only faults in what is missing), so the thread cannot race with the
-/// allocations it runs ahead of.
-pub fn warm(bytes: usize) -> Option<std::thread::JoinHandle<()>> {
-    #[cfg(target_os = "linux")]
-    if let Some(b) = base() {
-        let from = (NEXT.load(Relaxed) / HUGE_PAGE) * HUGE_PAGE;
-        let to = from.saturating_add(bytes).min(b + REGION);
-        let populate = move || {
-            for page in (from.max(b)..to).step_by(HUGE_PAGE) {
-                // SAFETY: advice on pages of the region's own mapping; it changes no content.
-                let r = unsafe { libc::madvise(page as *mut libc::c_void, HUGE_PAGE, libc::MADV_POPULATE_WRITE) };
-                if r != 0 {
-                    // An older kernel, or no memory to spare: first touches fault as before.
-                    break;
-                }
-            }
-        };
-        // No thread, no warming.
-        return std::thread::Builder::new().name("warm".into()).spawn(populate).ok();
-    }
-    let _ = bytes;
     None
 }
 
@@ -349,46 +319,6 @@ mod tests {
         unsafe {
             a.dealloc(q, Layout::from_size_align(10_000, layout.align()).unwrap());
             for (p, layout, _) in blocks {
-                a.dealloc(p, layout);
-            }
-        }
-    }
-
-    #[test]
-    fn warming_changes_no_block() {
-        let a = Region;
-        let layout = Layout::from_size_align(1 << 20, 8).unwrap();
-        let fill = |p: *mut u8, v: u8| {
-            // SAFETY: `p` is a live block of `layout`.
-            unsafe { ptr::write_bytes(p, v, layout.size()) }
-        };
-        let intact = |p: *mut u8, v: u8| {
-            // SAFETY: `p` is a live block of `layout`, written by `fill`.
-            unsafe { std::slice::from_raw_parts(p, layout.size()) }
-                .iter()
-                .all(|b| *b == v)
-        };
-        // SAFETY: non-zero sizes; the blocks are freed below.
-        let before = unsafe { a.alloc(layout) };
-        fill(before, 0xA5);
-        let warming = warm(8 << 20);
-        // Blocks handed out and written while the pages ahead are being faulted in.
-        // SAFETY: as above.
-        let during: Vec<*mut u8> = (0..4).map(|_| unsafe { a.alloc(layout) }).collect();
-        for (i, p) in during.iter().enumerate() {
-            fill(*p, i as u8 + 1);
-        }
-        if let Some(w) = warming {
-            w.join().unwrap();
-        }
-        assert!(intact(before, 0xA5));
-        for (i, p) in during.iter().enumerate() {
-            assert!(intact(*p, i as u8 + 1), "block {i} changed");
-        }
-        // SAFETY: each block was allocated with `layout`.
-        unsafe {
-            a.dealloc(before, layout);
-            for p in during {
                 a.dealloc(p, layout);
             }
         }

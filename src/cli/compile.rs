@@ -73,10 +73,6 @@ fn output_path(output: Option<&Path>, p: &Policy) -> PathBuf {
 
 pub fn run(a: Args) -> CmdResult {
     let name = a.file.display().to_string();
-    // Reading a policy allocates about twelve times its size (tree, model, source map, binary).
-    if let Ok(meta) = std::fs::metadata(&a.file) {
-        crate::region::warm(usize::try_from(meta.len()).unwrap_or(usize::MAX).saturating_mul(12));
-    }
     let bytes = input::read_bytes(&a.file)?;
     let unreadable = |e: xml::XmlError| CliError::input(format!("{name}:{e}"));
     // The steps of `xml::read`, with the input's bytes becoming the text in place (not copied),
@@ -96,18 +92,18 @@ pub fn run(a: Args) -> CmdResult {
     // Then the rest of the validation, and meanwhile the encoding and the writing of the output to
     // a temporary file, flushed to disk. That file replaces `path` only when the validation lets
     // it, so what is printed, refused and written is as if the steps ran one after the other.
-    let (gated, compiled) = std::thread::scope(|s| {
-        let encoding = s.spawn(|| {
+    let (compiled, gated) = cipolicy::par::join(
+        || {
             cip::compile(&doc.policy, &opts).map(|compiled| {
                 let staged = fsio::stage(&path, &compiled.bytes);
                 (compiled, staged)
             })
-        });
-        let report = valid::validate_document(&doc.policy, &doc, schema_findings, &valid::Options::default());
-        let gated = super::validate::judge(&name, report, Some(&doc.text), a.allow_invalid);
-        let compiled = encoding.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (gated, compiled)
-    });
+        },
+        || {
+            let report = valid::validate_document(&doc.policy, &doc, schema_findings, &valid::Options::default());
+            super::validate::judge(&name, report, Some(&doc.text), a.allow_invalid)
+        },
+    );
     gated?;
     let (compiled, staged) = compiled.map_err(|e| CliError::input(format!("{name}: cannot compile: {e}")))?;
     for w in &compiled.warnings {

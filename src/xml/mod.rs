@@ -60,14 +60,7 @@ impl Document {
         root: tree::Element,
         alongside: impl FnOnce(&tree::Element) -> T + Send,
     ) -> (Result<Document, XmlError>, T) {
-        let (mapped, side) = std::thread::scope(|s| {
-            let side = s.spawn(|| alongside(&root));
-            let mapped = read::policy_from_tree(&root);
-            (
-                mapped,
-                side.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            )
-        });
+        let (side, mapped) = crate::par::join(|| alongside(&root), || read::policy_from_tree(&root));
         let doc = mapped.map(|(policy, source)| Document {
             policy,
             source,

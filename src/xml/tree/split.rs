@@ -49,18 +49,19 @@ pub(super) fn split_point(text: &str) -> Option<usize> {
 /// Parses `text`, reading it from `at` on (a character boundary) on a second thread.
 pub(super) fn parse(text: &str, at: usize) -> Result<Element, XmlError> {
     let cancel = AtomicBool::new(false);
-    std::thread::scope(|s| {
-        let second = std::thread::Builder::new().spawn_scoped(s, || fragment(text, at, &cancel));
-        // A thread that cannot be started leaves a one-pass read.
-        let tail = second.ok().map(|handle| Tail {
-            at,
-            cancel: &cancel,
-            join: Box::new(move || handle.join().ok().flatten()),
-        });
-        let result = events::parse(text, tail);
-        cancel.store(true, Ordering::Relaxed);
-        result
-    })
+    crate::par::with_helper(
+        || fragment(text, at, &cancel),
+        |second| {
+            let tail = Tail {
+                at,
+                cancel: &cancel,
+                join: Box::new(|| second().ok().flatten()),
+            };
+            let result = events::parse(text, Some(tail));
+            cancel.store(true, Ordering::Relaxed);
+            result
+        },
+    )
 }
 
 /// What the second part holds, in document order.
