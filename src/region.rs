@@ -180,57 +180,51 @@ fn bump_local(base: usize, size: usize, align: usize) -> Option<*mut u8> {
         .flatten()
 }
 
-/// Gives back the block `p..p + size` if it is the latest of this thread's chunk or of the
-/// region; any other stays until exit. A block of another thread's chunk can be the latest of
-/// the region only if it ends that chunk, which its thread then never hands out again: giving
-/// it back to the region overlaps no live block.
+/// Gives back the block `p..p + size` if it is the latest of where it came from: this thread's
+/// chunk for a small block, the region for a large one. Any other block stays until exit. Small
+/// and large blocks never trade places (a small block does not grow into a large one in place),
+/// so a block of another thread's chunk is never given back to the region.
 fn give_back(p: usize, size: usize) {
     let end = p + size;
-    let local = LOCAL.try_with(|local| {
+    if size >= LARGE {
+        let _ = NEXT.compare_exchange(end, p, Relaxed, Relaxed);
+        return;
+    }
+    let _ = LOCAL.try_with(|local| {
         let mut c = local.get();
-        if c.holds(p) {
-            if c.next == end {
-                c.next = p;
-                local.set(c);
-            }
-            true
-        } else {
-            false
+        if c.holds(p) && c.next == end {
+            c.next = p;
+            local.set(c);
         }
     });
-    if local != Ok(true) {
-        let _ = NEXT.compare_exchange(end, p, Relaxed, Relaxed);
-    }
 }
 
-/// Grows the block `p..p + old` to `new` bytes where it lies, if it is the latest of this
-/// thread's chunk or of the region and there is room after it (see [`give_back`] for a block
-/// of another thread's chunk).
+/// Grows the block `p..p + old` to `new` bytes where it lies, if it is the latest of where it
+/// came from (see [`give_back`]) and there is room after it there.
 fn grow_in_place(base: usize, p: usize, old: usize, new: usize) -> bool {
     let (end, Some(new_end)) = (p + old, p.checked_add(new)) else {
         return false;
     };
-    let local = LOCAL.try_with(|local| {
-        let mut c = local.get();
-        if !c.holds(p) {
-            return None;
-        }
-        let grown = c.next == end && new_end <= c.end;
-        if grown {
-            c.next = new_end;
-            local.set(c);
-        }
-        Some(grown)
-    });
-    match local {
-        Ok(Some(grown)) => grown,
-        _ => new_end <= base + REGION && NEXT.compare_exchange(end, new_end, Relaxed, Relaxed).is_ok(),
+    if old >= LARGE {
+        return new_end <= base + REGION && NEXT.compare_exchange(end, new_end, Relaxed, Relaxed).is_ok();
     }
+    new < LARGE
+        && LOCAL
+            .try_with(|local| {
+                let mut c = local.get();
+                let grown = c.holds(p) && c.next == end && new_end <= c.end;
+                if grown {
+                    c.next = new_end;
+                    local.set(c);
+                }
+                grown
+            })
+            .unwrap_or(false)
 }
 
 // SAFETY: blocks from the region are disjoint (each chunk, and each large block, is claimed by one
 // successful compare-exchange of NEXT past its end; within a chunk, only its thread hands out
-// blocks) and stay valid until the process exits; blocks outside it belong to `System`, which
+// blocks, and only what it handed out last is taken back) and stay valid until the process exits; blocks outside it belong to `System`, which
 // gets back exactly what it handed out.
 unsafe impl GlobalAlloc for Region {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
