@@ -34,27 +34,36 @@ where
     let job = Mutex::new(Some(elsewhere));
     let take = || job.lock().ok().and_then(|mut j| j.take());
     let all = affinity::allowed();
+    // Held while the new thread is moved: it waits for that before allowing itself every core
+    // again (else the move could come last and confine it for life), and it cannot have exited
+    // meanwhile (the move, by a thread id the kernel had cleared, would then apply to this one).
+    let gate = Mutex::new(());
     let run = || {
+        drop(gate.lock());
         affinity::allow(all.as_ref());
         take().map(|f| f())
     };
-    // SAFETY: `run` borrows `job`, `all` and what `elsewhere` borrows, all of which outlive this
-    // function. The thread is joined below before this function returns or unwinds (a panic of
-    // `here` is caught first), and its handle stays in `state`, which `here` can only reach
-    // through the joining function.
-    let spawned = unsafe { thread::Builder::new().spawn_unchecked(run) };
-    let mut state = match spawned {
-        Ok(handle) => {
-            affinity::move_off_this_core(&handle, all.as_ref());
-            State::Running(handle)
-        }
-        Err(_) => State::Done(take().map(|f| f())),
+    // Declared before the lock, so that an unwind releases the lock before the join in its drop.
+    let mut state = Helper(State::Joined);
+    let moving = gate.lock();
+    // SAFETY: `run` borrows `job`, `gate`, `all` and what `elsewhere` borrows, all of which
+    // outlive this function. The thread is joined before this function returns or unwinds: by
+    // `finish` below, or by `Helper`'s drop if anything unwinds first (a panic of `here` is
+    // caught). Its handle stays in `state`, which `here` can only reach through the joining
+    // function.
+    state.0 = match unsafe { thread::Builder::new().spawn_unchecked(run) } {
+        Ok(handle) => State::Running(handle),
+        Err(_) => State::Done(None),
     };
+    if let State::Running(handle) = &state.0 {
+        affinity::move_off_this_core(handle, all.as_ref());
+    }
+    drop(moving);
+    if let State::Done(slot) = &mut state.0 {
+        *slot = take().map(|f| f());
+    }
     let result = panic::catch_unwind(AssertUnwindSafe(|| here(&mut || state.join())));
-    let finished = match state {
-        State::Running(h) => h.join().map(drop),
-        State::Done(_) | State::Joined => Ok(()),
-    };
+    let finished = state.finish();
     match (result, finished) {
         (Err(p), _) | (Ok(_), Err(p)) => panic::resume_unwind(p),
         (Ok(r), Ok(())) => r,
@@ -69,7 +78,7 @@ pub fn join<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> 
     })
 }
 
-/// The other part of a [`with_helper`] call.
+/// Where the other part of a [`with_helper`] call is.
 enum State<A> {
     Running(JoinHandle<Option<A>>),
     /// Run here, for want of a thread.
@@ -77,14 +86,32 @@ enum State<A> {
     Joined,
 }
 
-impl<A> State<A> {
+/// The other part's state, joined on drop if it was not yet (see [`Helper::finish`]).
+struct Helper<A>(State<A>);
+
+impl<A> Helper<A> {
     fn join(&mut self) -> Result<A, Panic> {
-        let result = match std::mem::replace(self, State::Joined) {
+        let result = match std::mem::replace(&mut self.0, State::Joined) {
             State::Running(h) => h.join(),
             State::Done(a) => Ok(a),
             State::Joined => Ok(None),
         };
         result.and_then(|a| a.ok_or_else(|| Box::new("the helper's result was already taken") as Panic))
+    }
+
+    /// Joins the thread if it was not yet; its panic, if any.
+    fn finish(&mut self) -> Result<(), Panic> {
+        match std::mem::replace(&mut self.0, State::Joined) {
+            State::Running(h) => h.join().map(drop),
+            State::Done(_) | State::Joined => Ok(()),
+        }
+    }
+}
+
+impl<A> Drop for Helper<A> {
+    fn drop(&mut self) {
+        // Only on an unwind that skipped `finish`: the thread must end before what it borrows.
+        let _ = self.finish();
     }
 }
 
@@ -93,8 +120,8 @@ mod affinity {
     use std::os::unix::thread::JoinHandleExt;
     use std::thread::JoinHandle;
 
-    /// The cores this process may run on.
-    pub struct Cores(libc::cpu_set_t);
+    /// The cores the calling thread may run on.
+    pub struct Cores(pub(super) libc::cpu_set_t);
 
     const SIZE: usize = std::mem::size_of::<libc::cpu_set_t>();
 
@@ -114,23 +141,26 @@ mod affinity {
     }
 
     /// Keeps the thread of `h` off the calling thread's core, if another is allowed. The thread
-    /// may already have allowed itself all cores (`allow`); this then confines it to the others
-    /// for its life, which costs nothing here, since its parent keeps its own core.
+    /// must not have exited (a cleared thread id would make this apply to the calling thread).
     pub fn move_off_this_core<T>(h: &JoinHandle<T>, cores: Option<&Cores>) {
         let Some(Cores(all)) = cores else { return };
         // SAFETY: `sched_getcpu` has no preconditions.
         let Ok(this) = usize::try_from(unsafe { libc::sched_getcpu() }) else {
             return;
         };
+        if this >= 8 * SIZE {
+            // Beyond what a `cpu_set_t` holds (CPU_CLR would abort).
+            return;
+        }
         let mut others = *all;
-        // SAFETY: `others` is a valid set; CPU_CLR ignores numbers beyond it.
+        // SAFETY: `others` is a valid set and `this` is within it.
         unsafe { libc::CPU_CLR(this, &mut others) };
         // SAFETY: as above.
         if unsafe { libc::CPU_COUNT(&others) } == 0 {
             return;
         }
-        // SAFETY: `h` is a thread not yet joined, so its pthread handle is valid; `others` is a
-        // valid set. A refusal leaves the thread where the scheduler put it.
+        // SAFETY: `h` is a thread not yet joined, so its pthread handle is valid (and the caller
+        // keeps it running); `others` is a valid set. A refusal leaves it where it was put.
         unsafe { libc::pthread_setaffinity_np(h.as_pthread_t(), SIZE, &others) };
     }
 }
@@ -188,6 +218,23 @@ mod tests {
             |_| (),
         );
         assert!(done.load(std::sync::atomic::Ordering::SeqCst));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_caller_keeps_its_cores() {
+        // A helper that ended before being moved once made the move apply to its parent (a few
+        // in a thousand calls).
+        let before = affinity::allowed().unwrap();
+        for _ in 0..2_000 {
+            join(|| 1, || ());
+        }
+        let after = affinity::allowed().unwrap();
+        // SAFETY: both are valid sets.
+        assert!(
+            unsafe { libc::CPU_EQUAL(&before.0, &after.0) },
+            "a helper's move applied to its parent"
+        );
     }
 
     #[test]

@@ -7,8 +7,8 @@
 //! bumping a pointer: the memory is touched once, contiguously, in a few faults (a general
 //! allocator with huge pages, mimalloc, touched half as much again: its size classes and
 //! per-thread heaps each take pages of their own). Freed blocks in the region are not
-//! reused (except the latest, which Vec growth frees and asks for again); the process exits
-//! first. Small blocks come from a chunk of the region that each thread takes for itself, so
+//! reused, except the latest handed out, which is also the one that can grow in place (a
+//! growing Vec); the process exits first. Small blocks come from a chunk of the region that each thread takes for itself, so
 //! that threads allocating at once (the two that parse a large document) do not contend for
 //! one pointer. Once the region is spent, or where it cannot be mapped, the system allocator serves
 //! everything, so a long command (a scan of a large tree) costs at most the region in memory.
@@ -116,6 +116,11 @@ thread_local! {
     static LOCAL: Cell<Chunk> = const { Cell::new(Chunk { start: 0, next: 0, end: 0 }) };
 }
 
+// What makes `LOCAL` usable from inside the allocator: a const-initialised thread-local without
+// a destructor is a plain thread-local static (no lazy set-up that allocates, valid until the
+// thread ends).
+const _: () = assert!(!std::mem::needs_drop::<Cell<Chunk>>());
+
 #[derive(Clone, Copy)]
 struct Chunk {
     start: usize,
@@ -149,7 +154,9 @@ fn bump(base: usize, size: usize, align: usize) -> Option<*mut u8> {
         if end > end_of_region {
             return None;
         }
-        match NEXT.compare_exchange_weak(cur, end, Relaxed, Relaxed) {
+        // Acquire: the bytes may have been given back by another thread (a release), whose
+        // writes to them must come before this owner's.
+        match NEXT.compare_exchange_weak(cur, end, Acquire, Relaxed) {
             Ok(_) => return Some(start as *mut u8),
             Err(now) => cur = now,
         }
@@ -181,13 +188,13 @@ fn bump_local(base: usize, size: usize, align: usize) -> Option<*mut u8> {
 }
 
 /// Gives back the block `p..p + size` if it is the latest of where it came from: this thread's
-/// chunk for a small block, the region for a large one. Any other block stays until exit. Small
-/// and large blocks never trade places (a small block does not grow into a large one in place),
-/// so a block of another thread's chunk is never given back to the region.
+/// chunk for a small block, the region for a large one. Any other block stays until exit. A
+/// small block never grows into a large one in place, so a block of a thread's chunk is never
+/// given back to the region (a large block shrunk in place to a small size is simply kept).
 fn give_back(p: usize, size: usize) {
     let end = p + size;
     if size >= LARGE {
-        let _ = NEXT.compare_exchange(end, p, Relaxed, Relaxed);
+        let _ = NEXT.compare_exchange(end, p, Release, Relaxed);
         return;
     }
     let _ = LOCAL.try_with(|local| {
@@ -206,7 +213,7 @@ fn grow_in_place(base: usize, p: usize, old: usize, new: usize) -> bool {
         return false;
     };
     if old >= LARGE {
-        return new_end <= base + REGION && NEXT.compare_exchange(end, new_end, Relaxed, Relaxed).is_ok();
+        return new_end <= base + REGION && NEXT.compare_exchange(end, new_end, Acquire, Relaxed).is_ok();
     }
     new < LARGE
         && LOCAL
@@ -222,14 +229,17 @@ fn grow_in_place(base: usize, p: usize, old: usize, new: usize) -> bool {
             .unwrap_or(false)
 }
 
-// SAFETY: blocks from the region are disjoint (each chunk, and each large block, is claimed by one
-// successful compare-exchange of NEXT past its end; within a chunk, only its thread hands out
-// blocks, and only what it handed out last is taken back) and stay valid until the process exits; blocks outside it belong to `System`, which
+// SAFETY: blocks from the region are disjoint (each chunk, each large block, and each small block
+// taken from the region when no chunk fits, is claimed by one successful compare-exchange of NEXT
+// past its end; within a chunk, only its thread hands out blocks, and only what it handed out last
+// is taken back; a block given back to the region is released and claimed again with acquire
+// ordering) and stay valid until the process exits; blocks outside it belong to `System`, which
 // gets back exactly what it handed out.
 unsafe impl GlobalAlloc for Region {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if let Some(b) = base() {
-            let p = if layout.size() < LARGE {
+            // Below both limits a block always fits a fresh chunk (padding < LARGE, size < LARGE).
+            let p = if layout.size() < LARGE && layout.align() <= LARGE {
                 bump_local(b, layout.size(), layout.align())
             } else {
                 None
@@ -244,7 +254,7 @@ unsafe impl GlobalAlloc for Region {
 
     unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
         match mapped() {
-            // Vec growth frees its old buffer last: the latest block is worth giving back.
+            // Often the latest block: a temporary buffer, a collection built and dropped.
             Some(b) if in_region(b, p) => give_back(p as usize, layout.size()),
             // SAFETY: `p` came from `System` with `layout`.
             _ => unsafe { System.dealloc(p, layout) },

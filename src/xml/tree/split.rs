@@ -55,7 +55,8 @@ pub(super) fn parse(text: &str, at: usize) -> Result<Element, XmlError> {
             let tail = Tail {
                 at,
                 cancel: &cancel,
-                join: Box::new(|| second().ok().flatten()),
+                // A panic there is a bug to hear about, not a reason to read on alone.
+                join: Box::new(|| second().unwrap_or_else(|p| std::panic::resume_unwind(p))),
             };
             let result = events::parse(text, Some(tail));
             cancel.store(true, Ordering::Relaxed);
