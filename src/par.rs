@@ -4,9 +4,9 @@
 //! is checked, encoding while the rest is validated) gains only if the second thread runs on an
 //! idle core at once. On the virtual machines measured (2 vCPUs, Linux 6.18), a new thread was
 //! placed on its parent's busy core and moved to the idle one only 0.7 to 3 ms later, taking
-//! turns with its parent meanwhile. So the helper thread is created allowed only on the other
-//! cores, and once it runs it allows itself all of them again, so that the scheduler can still
-//! move it. Elsewhere than Linux, and on one core, it is a plain thread.
+//! turns with its parent meanwhile. So the helper thread is confined to the other cores as soon as
+//! it is created, before it does anything, and then allows itself all of them again, so that the
+//! scheduler can still move it. Elsewhere than Linux, and on one core, it is a plain thread.
 //!
 //! Hand-written because nothing else starts a thread that borrows on a chosen core: std's scoped
 //! threads do not expose the native thread, and a pool (rayon) wakes its sleeping workers on the
