@@ -83,7 +83,11 @@ fn parse_text(text: String) -> Result<Document, XmlError> {
 
 /// True when the bytes look like an XML document (after an optional BOM and whitespace).
 pub fn looks_like_xml(bytes: &[u8]) -> bool {
-    let b = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    // Any number of UTF-8 byte-order marks: the reader then says what is wrong with more than one.
+    let mut b = bytes;
+    while let Some(rest) = b.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        b = rest;
+    }
     if b.starts_with(&[0xFF, 0xFE]) || b.starts_with(&[0xFE, 0xFF]) {
         return true;
     }

@@ -99,6 +99,20 @@ fn declared_encoding(bytes: &[u8]) -> Option<String> {
     Some(value[..value.find(quote)?].to_string())
 }
 
+/// A byte-order mark is the encoding's signature, read and dropped with it; a second one (an
+/// editor that added its own) is a character before the document, where XML allows none.
+/// quick-xml would skip it silently and count every position after it short.
+pub(super) fn check_start(text: &str) -> Result<(), XmlError> {
+    if text.starts_with('\u{FEFF}') {
+        return Err(XmlError::at_byte(
+            0,
+            "the document starts with a second byte-order mark (U+FEFF): nothing may come before \
+             the XML declaration or the root element; save the file with one byte-order mark or none",
+        ));
+    }
+    Ok(())
+}
+
 /// XML 1.0 allows no control character but tab, LF and CR (§2.2): a NUL or an ESC is not text,
 /// whatever a lenient parser makes of it.
 pub(super) fn check_chars(text: &str) -> Result<(), XmlError> {
@@ -144,6 +158,19 @@ mod tests {
             let owned = decode_owned(bytes.to_vec());
             assert_eq!(owned, decode(bytes).map(Cow::into_owned), "{bytes:?}");
         }
+    }
+
+    #[test]
+    fn a_second_byte_order_mark_is_refused_where_it_is() {
+        const DOC: &str = "<SiPolicy xmlns=\"urn:schemas-microsoft-com:sipolicy\"/>";
+        let twice = [b"\xEF\xBB\xBF\xEF\xBB\xBF", DOC.as_bytes()].concat();
+        let e = super::super::parse(&decode(&twice).unwrap()).unwrap_err();
+        assert_eq!((e.span.offset, e.span.line, e.span.column), (0, 1, 1));
+        assert!(e.message.contains("second byte-order mark"), "{}", e.message);
+        assert!(crate::xml::looks_like_xml(&twice));
+        // One mark, decoded away, is the usual case.
+        let once = [b"\xEF\xBB\xBF", DOC.as_bytes()].concat();
+        assert!(super::super::parse(&decode(&once).unwrap()).is_ok());
     }
 
     #[test]

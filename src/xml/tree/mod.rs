@@ -75,6 +75,7 @@ pub fn parse(text: &str) -> Result<Element, XmlError> {
 /// result is the one [`parse`] gives: public for the tests that hold it to that.
 #[doc(hidden)]
 pub fn parse_split_at(text: &str, at: Option<usize>) -> Result<Element, XmlError> {
+    decode::check_start(text)?;
     decode::check_chars(text)?;
     match at.filter(|&at| at > 0 && text.is_char_boundary(at)) {
         None => events::parse(text, None),
