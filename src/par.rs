@@ -132,7 +132,7 @@ mod affinity {
         (unsafe { libc::sched_getaffinity(0, SIZE, &mut set) } == 0).then_some(Cores(set))
     }
 
-    /// Lets the calling thread run on `cores` (all that the process may use).
+    /// Lets the calling thread run on `cores` (those its parent was allowed).
     pub fn allow(cores: Option<&Cores>) {
         if let Some(c) = cores {
             // SAFETY: `c.0` is a valid `cpu_set_t`. A refusal leaves the thread where it is.
