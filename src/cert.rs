@@ -130,7 +130,7 @@ impl CertFacts {
     pub fn from_parsed(cert: &X509Certificate<'_>) -> Self {
         let signature_oid = cert.signature_algorithm.algorithm.to_id_string();
         let tbs_alg = TbsAlg::from_signature_oid(&signature_oid);
-        let tbs_hash = tbs_alg.map(|a| hex::encode_upper(a.digest(cert.tbs_certificate.as_ref())));
+        let tbs_hash = tbs_alg.map(|a| const_hex::encode_upper(a.digest(cert.tbs_certificate.as_ref())));
         let ekus = match cert.extended_key_usage() {
             Ok(Some(ext)) => {
                 let e = ext.value;
@@ -164,7 +164,7 @@ impl CertFacts {
             issuer_name: simple_display_name(cert.issuer()),
             subject_dn: cert.subject().to_string(),
             issuer_dn: cert.issuer().to_string(),
-            serial: hex::encode_upper(cert.raw_serial()),
+            serial: const_hex::encode_upper(cert.raw_serial()),
             tbs_alg,
             tbs_hash,
             signature_oid,

@@ -78,9 +78,9 @@ fn worked_example_p1_from_the_document() {
         value_name: "Name".into(),
         value: SettingValue::String("AllowAll".into()),
     }];
-    let expected = hex::decode(P1.concat()).unwrap();
+    let expected = const_hex::decode(P1.concat()).unwrap();
     let c = cip::compile(&p, &opts(7)).unwrap();
-    assert_eq!(hex::encode(&c.bytes), hex::encode(&expected));
+    assert_eq!(const_hex::encode(&c.bytes), const_hex::encode(&expected));
     assert!(c.warnings.is_empty());
     if let Some(corpus) = common::corpus() {
         assert_eq!(
@@ -392,7 +392,7 @@ fn hotpatch_artifacts_and_conditional_ekus_round_trip_at_version_11() {
     let mut p = base();
     p.ekus.push(Eku {
         id: "E".into(),
-        value: Some(HexBytes(hex::decode("010A2B0601040182370A0306").unwrap())),
+        value: Some(HexBytes(const_hex::decode("010A2B0601040182370A0306").unwrap())),
         oid: None,
         friendly_name: None,
     });

@@ -40,7 +40,7 @@ fn first_difference(expected: &[u8], actual: &[u8]) -> Option<String> {
         .or((expected.len() != actual.len()).then(|| expected.len().min(actual.len())))?;
     let show = |b: &[u8]| {
         let end = (at + 16).min(b.len());
-        hex::encode(&b[at.min(end)..end])
+        const_hex::encode(&b[at.min(end)..end])
     };
     Some(format!(
         "first difference at offset {at} (0x{at:X}) in {}: expected {}…, got {}… (lengths {} / {})",

@@ -150,7 +150,7 @@ fn eku_values_match_microsoft_templates() {
         ("1.3.6.1.4.1.311.61.4.1", "010A2B0601040182373D0401"),
         ("1.3.6.1.4.1.311.76.11.1", "010A2B0601040182374C0B01"),
     ] {
-        assert_eq!(hex::encode_upper(eku_value_from_oid(oid).unwrap()), value);
+        assert_eq!(const_hex::encode_upper(eku_value_from_oid(oid).unwrap()), value);
     }
     assert_eq!(cipolicy::scan::rules::WHQL_EKU, "1.3.6.1.4.1.311.10.3.5");
 }

@@ -71,7 +71,7 @@ fn packs_and_examples_snapshot() {
         // The binary: its size and SHA-256, and that it decompiles to what the XML says.
         let bin =
             cipolicy::cip::compile(&policy, &Default::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let digest = hex::encode_upper(<sha2::Sha256 as sha2::Digest>::digest(&bin.bytes));
+        let digest = const_hex::encode_upper(<sha2::Sha256 as sha2::Digest>::digest(&bin.bytes));
         insta::assert_snapshot!(
             format!("{name}__binary"),
             format!("{} bytes, SHA-256 {digest}", bin.bytes.len())

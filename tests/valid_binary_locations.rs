@@ -224,7 +224,7 @@ fn compiled_defects_are_located() {
     let tbs: Vec<u8> = at(&bytes, *offset as usize + 4);
     assert_eq!(
         tbs,
-        hex::decode("ED1321A81349F361A19F1156EE9CF93268350FE04F7773C9A02DBB06C94A4C7A").unwrap()
+        const_hex::decode("ED1321A81349F361A19F1156EE9CF93268350FE04F7773C9A02DBB06C94A4C7A").unwrap()
     );
     // The short hash, wherever the rule went.
     let Location::Binary { offset, .. } = &find(Code::HS001).location else {

@@ -157,7 +157,7 @@ pub fn signer_name(publisher: Option<&str>, wellknown: Option<u8>, tbs: &[u8]) -
             None => format!("Well-known root 0x{id:02X}"),
         };
     }
-    let hex = hex::encode_upper(&tbs[..tbs.len().min(8)]);
+    let hex = const_hex::encode_upper(&tbs[..tbs.len().min(8)]);
     format!("TBS {hex}")
 }
 

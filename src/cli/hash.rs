@@ -46,7 +46,7 @@ fn certificate(path: &str) -> Option<Certificate> {
     let bytes = std::fs::read(path).ok()?;
     let der = cipolicy::cert::pem_or_der_to_der(&bytes).ok()?;
     let parsed = ParsedCert::from_der(&der).ok()?;
-    let tbs_sha256 = hex::encode_upper(&<sha2::Sha256 as sha2::Digest>::digest(&parsed.tbs_der)[..]);
+    let tbs_sha256 = const_hex::encode_upper(&<sha2::Sha256 as sha2::Digest>::digest(&parsed.tbs_der)[..]);
     Some(Certificate {
         path: path.to_string(),
         facts: parsed.facts,

@@ -36,7 +36,7 @@ impl HexBytes {
 
     /// Upper-case hex text.
     pub fn to_hex(&self) -> String {
-        hex::encode_upper(&self.0)
+        const_hex::encode_upper(&self.0)
     }
 }
 
@@ -45,8 +45,8 @@ impl FromStr for HexBytes {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         // The common case, an even number of hex digits, is decoded into a vector of the exact
-        // size by const-hex's vector code (the `hex` crate decodes a digit at a time, through a
-        // match: a thirtieth of reading a large policy). const-hex takes a `0x` prefix off, but
+        // size by const-hex's vector code (decoding a digit at a time, through a match, was a
+        // thirtieth of reading a large policy). const-hex takes a `0x` prefix off, but
         // then fewer bytes come out than `out` holds, which it refuses. Anything else takes the
         // checks below, which word the errors.
         if s.len().is_multiple_of(2) {
@@ -91,8 +91,12 @@ mod tests {
     #[test]
     fn decodes_every_byte_as_hex_does() {
         let bytes: Vec<u8> = (0..=255).collect();
-        for text in [hex::encode(&bytes), hex::encode_upper(&bytes), String::new()] {
-            assert_eq!(text.parse::<HexBytes>().unwrap().0, hex::decode(&text).unwrap());
+        for text in [
+            const_hex::encode(&bytes),
+            const_hex::encode_upper(&bytes),
+            String::new(),
+        ] {
+            assert_eq!(text.parse::<HexBytes>().unwrap().0, const_hex::decode(&text).unwrap());
         }
         // A `0x` prefix is not hexBinary.
         for text in ["0x00", "0X00", "0x", "0xAB12"] {

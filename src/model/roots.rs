@@ -233,11 +233,11 @@ mod tests {
     #[test]
     fn eku_encoding_matches_templates() {
         assert_eq!(
-            hex::encode_upper(eku_value_from_oid("1.3.6.1.4.1.311.10.3.5").unwrap()),
+            const_hex::encode_upper(eku_value_from_oid("1.3.6.1.4.1.311.10.3.5").unwrap()),
             "010A2B0601040182370A0305"
         );
         assert_eq!(
-            hex::encode_upper(eku_value_from_oid("1.3.6.1.5.5.7.3.3").unwrap()),
+            const_hex::encode_upper(eku_value_from_oid("1.3.6.1.5.5.7.3.3").unwrap()),
             "01082B06010505070303"
         );
         for e in KNOWN_EKUS {

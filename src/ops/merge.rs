@@ -665,7 +665,7 @@ fn liveness(acc: &Acc) -> Live {
 /// Stable short fingerprint of a key, for derived IDs.
 fn fingerprint(key: &impl Serialize) -> String {
     let json = serde_json::to_vec(key).unwrap_or_default();
-    hex::encode_upper(Sha256::digest(&json))
+    const_hex::encode_upper(Sha256::digest(&json))
 }
 
 /// Gives each live slot an ID: one of the IDs it had in the inputs when that is free, otherwise

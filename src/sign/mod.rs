@@ -103,7 +103,7 @@ pub(crate) fn describe_name(der: &[u8]) -> String {
     use x509_parser::prelude::FromDer;
     match x509_parser::x509::X509Name::from_der(der) {
         Ok((_, n)) => n.to_string(),
-        Err(_) => hex::encode_upper(der),
+        Err(_) => const_hex::encode_upper(der),
     }
 }
 

@@ -386,6 +386,9 @@ mod tests {
     fn kdf_matches_the_openssl_vector() {
         let salt = [0x0A, 0x58, 0xCF, 0x64, 0x53, 0x0D, 0x82, 0x3F];
         let k = kdf::<Sha1>(&bmp_password("smeg"), &salt, 1, 1, 24);
-        assert_eq!(hex::encode_upper(k), "8AAAE6297B6CB04642AB5B077851284EB7128F1A2A7FBCA3");
+        assert_eq!(
+            const_hex::encode_upper(k),
+            "8AAAE6297B6CB04642AB5B077851284EB7128F1A2A7FBCA3"
+        );
     }
 }

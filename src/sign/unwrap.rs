@@ -216,7 +216,7 @@ fn alg_id(t: Tlv<'_>, what: &'static str) -> Result<AlgId, SignError> {
     let params = if r.is_empty() {
         None
     } else {
-        Some(hex::encode_upper(r.next(what)?.raw))
+        Some(const_hex::encode_upper(r.next(what)?.raw))
     };
     r.finish(what)?;
     Ok(AlgId {
@@ -343,13 +343,13 @@ fn signer_info(t: Tlv<'_>, certs: &[BagCert]) -> Result<SignerSummary, SignError
             sr.finish("IssuerAndSerialNumber")?;
             SignerId::IssuerAndSerialNumber {
                 issuer: describe_name(issuer.raw),
-                serial: hex::encode_upper(serial.value),
+                serial: const_hex::encode_upper(serial.value),
                 issuer_der: issuer.raw.to_vec(),
                 serial_bytes: serial.value.to_vec(),
             }
         }
         0x80 => SignerId::SubjectKeyIdentifier {
-            key_id: hex::encode_upper(sid_tlv.value),
+            key_id: const_hex::encode_upper(sid_tlv.value),
             bytes: sid_tlv.value.to_vec(),
         },
         other => {

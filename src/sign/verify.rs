@@ -408,8 +408,8 @@ fn check_attributes_and_signature(
                     Status::Fail,
                     format!(
                         "messageDigest {} does not match the content's digest {}: the content or the signed attributes were altered after signing",
-                        hex::encode_upper(v.get(2..).unwrap_or_default()),
-                        hex::encode_upper(&want)
+                        const_hex::encode_upper(v.get(2..).unwrap_or_default()),
+                        const_hex::encode_upper(&want)
                     ),
                 ),
                 _ => out.push(

@@ -31,7 +31,7 @@ use crate::model::*;
 use crate::suggest;
 
 fn h16(text: &str) -> String {
-    hex::encode_upper(&Sha256::digest(text.as_bytes())[..8])
+    const_hex::encode_upper(&Sha256::digest(text.as_bytes())[..8])
 }
 
 fn act_word(a: Act) -> &'static str {
@@ -48,7 +48,7 @@ fn eku_element(e: &EkuReq) -> Eku {
     let id = match (known, &oid) {
         (Some(k), _) => format!("ID_EKU_{}", k.short.to_ascii_uppercase()),
         (None, Some(o)) => format!("ID_EKU_OID_{}", o.replace('.', "_")),
-        (None, None) => format!("ID_EKU_V_{}", hex::encode_upper(&e.value)),
+        (None, None) => format!("ID_EKU_V_{}", const_hex::encode_upper(&e.value)),
     };
     let friendly_name = match (known, &oid) {
         (Some(k), Some(o)) => Some(format!("{} - {o}", k.name)),

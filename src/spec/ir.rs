@@ -209,11 +209,11 @@ impl SignerKey {
                 let _ = writeln!(s, "wellknown={id:02X}");
             }
             Root::Tbs(h) => {
-                let _ = writeln!(s, "tbs={}", hex::encode_upper(h));
+                let _ = writeln!(s, "tbs={}", const_hex::encode_upper(h));
             }
         }
         for e in &self.ekus {
-            let _ = writeln!(s, "eku={}", hex::encode_upper(&e.value));
+            let _ = writeln!(s, "eku={}", const_hex::encode_upper(&e.value));
         }
         for (k, v) in [
             ("issuer", &self.issuer),

@@ -686,7 +686,7 @@ fn read_signer(r: &mut Reader<'_, '_>, t: &Tab<'_, '_>) -> Option<SignerDef> {
                 return None;
             }
         };
-        let Some(tbs) = facts.tbs_hash.as_deref().and_then(|h| hex::decode(h).ok()) else {
+        let Some(tbs) = facts.tbs_hash.as_deref().and_then(|h| const_hex::decode(h).ok()) else {
             r.cx.err(
                 span,
                 format!(

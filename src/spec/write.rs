@@ -281,7 +281,7 @@ fn signer_table(def: &SignerDef, tables: &mut BTreeMap<String, SignerOut>, errs:
     let table = format!(
         "{}-{}",
         slug(base),
-        hex::encode(&Sha256::digest(canonical.as_bytes())[..4])
+        const_hex::encode(&Sha256::digest(canonical.as_bytes())[..4])
     );
     if tables.contains_key(&table) {
         return Some(table);
@@ -298,7 +298,7 @@ fn signer_table(def: &SignerDef, tables: &mut BTreeMap<String, SignerOut>, errs:
             let name = (def.name != names::root_display_name(*id)).then(|| def.name.clone());
             (Some(root), None, name)
         }
-        Root::Tbs(h) => (None, Some(hex::encode_upper(h)), Some(def.name.clone())),
+        Root::Tbs(h) => (None, Some(const_hex::encode_upper(h)), Some(def.name.clone())),
     };
     let mut ekus = Vec::new();
     for e in &k.ekus {
@@ -306,7 +306,7 @@ fn signer_table(def: &SignerDef, tables: &mut BTreeMap<String, SignerOut>, errs:
             errs.push(format!(
                 "signer {}: EKU value {} is not an OID",
                 def.name,
-                hex::encode_upper(&e.value)
+                const_hex::encode_upper(&e.value)
             ));
             return None;
         };

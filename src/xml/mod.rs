@@ -81,7 +81,7 @@ fn parse_text(text: String) -> Result<Document, XmlError> {
     Document::from_tree(text, root)
 }
 
-/// True when the bytes look like an XML document (after an optional BOM and whitespace).
+/// True when the bytes look like an XML document (after byte-order marks and whitespace).
 pub fn looks_like_xml(bytes: &[u8]) -> bool {
     // Any number of UTF-8 byte-order marks: the reader then says what is wrong with more than one.
     let mut b = bytes;
